@@ -1,0 +1,130 @@
+// ocr2s — configuration. Every config is an aggregate with documented defaults,
+// fixed when the Reader is constructed; there are no setters on a live reader.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core/types.hpp>
+
+#include "ocr2s/export.hpp"
+
+namespace ocr2s {
+
+/// Stage 1: the CRAFT detector and its postprocessor.
+struct CraftConfig {
+  /// Detector model file. Empty: `detector.pt` in default_model_dir().
+  /// Either an ocr2s native detector (written by `ocr2s train detector`) or a
+  /// TorchScript module with CRAFT's output contract (see torchscript below).
+  std::string model;
+  /// Treat `model` as a TorchScript module whose forward(x) takes a float
+  /// [N, 3, H, W] RGB batch normalised with ImageNet mean/std and returns
+  /// either a tensor [N, H/2, W/2, 2] (region, affinity) or a tuple whose first
+  /// element is that tensor — the original CRAFT exported with torch.jit.trace.
+  bool torchscript = false;
+
+  /// Long side of the network input, pixels: larger images are scaled down to it
+  /// (huge inputs never reach the network at full size). Range [64, 4096].
+  int canvas = 1280;
+  /// Scale factor applied before the canvas limit; > 1 magnifies small text
+  /// (CRAFT's mag_ratio). Range [0.25, 4].
+  float magnify = 1.0f;
+
+  /// Region score a character's peak must reach to seed a character
+  /// (CRAFT's text_threshold). Range (0, 1].
+  float seed_threshold = 0.5f;
+  /// Region score a character grows into from its seed (CRAFT's low_text).
+  /// Range (0, seed_threshold].
+  float grow_threshold = 0.3f;
+  /// Affinity score that links two characters into one word (CRAFT's
+  /// link_threshold). Range (0, 1].
+  float link_threshold = 0.3f;
+  /// Two region peaks inside one blob are split into two characters when the
+  /// saddle between them lies at least this far (absolute score) below the lower
+  /// peak; this is how touching characters are separated. Range [0, 1].
+  float split_depth = 0.12f;
+  /// Blobs smaller than this many square pixels of the score map are noise.
+  float min_area = 3.0f;
+  /// Blobs whose long side exceeds max_aspect × short side are noise (rules,
+  /// scratches, barcode bars). Characters in the shipped model's annotation
+  /// convention have aspect between about 0.2 and 1.5.
+  float max_aspect = 6.0f;
+};
+
+/// Stage 2: the character classifier.
+struct ClassifierConfig {
+  /// Classifier model file. Empty: `classifier.pt` in default_model_dir().
+  /// The charset, crop geometry and temperature travel inside the file.
+  std::string model;
+  /// Alternatives reported per character (Char::top_k), including the winner. Range [1, 16].
+  int top_k = 3;
+  /// Default confidence gate: a character below it gets CharStatus::kLowConfidence.
+  /// ReadOptions::min_confidence overrides it per call. Range [0, 1].
+  float min_confidence = 0.6f;
+  /// Largest number of crops in one forward pass; more are split into batches
+  /// of this size. Range [1, 65536].
+  int max_batch = 512;
+};
+
+/// Graph → lines, and text assembly.
+struct AssembleConfig {
+  /// Two words on one baseline become one line (joined by a space) when the gap
+  /// between them is at most this many line heights; further apart they are
+  /// separate lines. Range [0, 100].
+  float max_word_gap = 3.0f;
+  /// ... and when their centre lines are at most this many line heights apart.
+  float max_line_offset = 0.45f;
+  /// ... and when their directions differ by at most this many degrees.
+  float max_angle_diff_deg = 12.0f;
+  /// ... and when their heights differ by at most this ratio (larger / smaller).
+  float max_height_ratio = 1.6f;
+};
+
+/// Everything the Reader needs, fixed at construction.
+struct ReaderConfig {
+  CraftConfig craft;
+  ClassifierConfig classifier;
+  AssembleConfig assemble;
+  /// Threads LibTorch may use inside one forward pass (intra-op). 0 leaves the
+  /// process-wide setting alone. Concurrent read() calls from several threads
+  /// are independent of this; see reader.hpp.
+  int torch_threads = 0;
+};
+
+/// Per-call options of Reader::read. All optional.
+struct ReadOptions {
+  /// Regions of interest in image pixels; empty reads the whole image. Each ROI is
+  /// read on its own and its lines are returned in ROI order, quads in whole-image
+  /// pixels. Parts outside the image are clipped; an ROI that does not intersect
+  /// the image is an InputError.
+  std::vector<cv::Rect> rois;
+  /// Characters the classifier may answer, as literal UTF-8 characters
+  /// (e.g. "0123456789ABCDEF"). Other classes are masked out and the
+  /// probabilities renormalised. Empty: the whole charset. An allowlist that
+  /// shares no character with the charset is an InputError.
+  std::string allowlist;
+  /// A format every line must match (see PATTERNS below); empty: none.
+  std::string pattern;
+  /// The text you expect (lines separated by '\n'); when set the result carries a
+  /// Verification. Compared whitespace-insensitively.
+  std::string expect;
+  /// Confidence gate for this call; < 0 uses ClassifierConfig::min_confidence.
+  float min_confidence = -1.0f;
+};
+
+// PATTERNS — a small regular-expression subset describing a field format,
+// matched against a line's characters with whitespace ignored:
+//   literal characters (UTF-8)      A  7  -  /  (escape specials with \)
+//   classes and ranges              [A-Z0-9]  [^O]  [-./]
+//   shorthands                      \d (digit)  \u (A-Z)  \w ([A-Z0-9])  .  (any)
+//   counts                          {n}  {n,m}  {n,}  ?  *  +
+//   alternation and grouping        (LOT|L)\d{6}
+// Decoding picks the most probable string of the detected length that matches,
+// from each position's class probabilities, and reports the positions it changed.
+
+/// The directory searched for shipped models when a config names none: the
+/// environment variable OCR2S_MODEL_DIR if set, else the installed data
+/// directory, else the source tree's models/ (for use from a build tree).
+OCR2S_API std::string default_model_dir();
+
+}  // namespace ocr2s

@@ -1,0 +1,83 @@
+// ocr2s — results. Owned values shaped as the data is: ReadResult → Line → Char.
+// Nothing to free and nothing that refers back into the Reader.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <opencv2/core/types.hpp>
+
+#include "ocr2s/export.hpp"
+#include "ocr2s/geometry.hpp"
+
+namespace ocr2s {
+
+/// How far a character can be trusted.
+enum class CharStatus {
+  kOk,                ///< probability ≥ the confidence gate
+  kLowConfidence,     ///< probability < the confidence gate: treat as a no-read
+  kPatternCorrected,  ///< the pattern decoder replaced the classifier's first choice
+  kRejected,          ///< the classifier vetoed the detection as "not a character";
+                      ///< kept in Line::rejected, not part of the text
+};
+
+OCR2S_API const char* to_string(CharStatus s) noexcept;
+
+/// One alternative reading of a character.
+struct Candidate {
+  std::string label;   ///< one character, UTF-8
+  float probability;   ///< calibrated, in [0, 1], after allowlist renormalisation
+};
+
+/// One character.
+struct Char {
+  Quad quad;                       ///< original image pixels, vertex order as in Quad
+  std::string label;               ///< one character, UTF-8 (after pattern decoding)
+  float probability = 0.f;         ///< of `label`, in [0, 1]
+  std::vector<Candidate> top_k;    ///< best first; top_k[0] is the classifier's own choice
+  CharStatus status = CharStatus::kOk;
+  int word = 0;                    ///< index of the word within its line (words are
+                                   ///< separated by one space in Line::text)
+};
+
+/// One line of text, characters in reading order.
+struct Line {
+  std::string text;       ///< characters of `chars` in order, words separated by one space
+  Quad quad;              ///< encloses the line's characters, original image pixels
+  /// No higher than the weakest character: the minimum of chars[i].probability
+  /// (0 for a line without characters).
+  float confidence = 0.f;
+  std::vector<Char> chars;      ///< one entry per non-space character of `text`
+  std::vector<Char> rejected;   ///< detections the classifier vetoed (status kRejected)
+  /// Only meaningful when a pattern was given: whether `text` matches it. A line
+  /// whose length no string of the pattern has is left as read, with false here.
+  bool pattern_matched = false;
+  /// Positions (indices into `chars`) the pattern decoder changed.
+  std::vector<int> corrected;
+};
+
+/// Comparison of a reading with ReadOptions::expect.
+struct Verification {
+  bool passed = false;      ///< whitespace-insensitive exact match, every character ≥ gate
+  std::string expected;     ///< as given
+  std::string read;         ///< ReadResult::text()
+  /// One entry per non-space expected character: whether the reading has the same
+  /// character at the aligned position (alignment by minimum edit distance).
+  std::vector<bool> agree;
+  int edit_distance = 0;    ///< Levenshtein distance, whitespace ignored
+};
+
+/// Everything read from one image.
+struct ReadResult {
+  std::vector<Line> lines;       ///< top to bottom in the text's own frame
+  cv::Size image_size;           ///< of the input image
+  bool has_verification = false;
+  Verification verification;     ///< valid when has_verification
+
+  /// The lines' texts joined by '\n'.
+  OCR2S_API std::string text() const;
+  /// The weakest line's confidence (0 when there is no line).
+  OCR2S_API float confidence() const;
+};
+
+}  // namespace ocr2s

@@ -1,0 +1,58 @@
+// Internal: character graph → lines (pure; Eigen for geometry).
+#pragma once
+
+#include <vector>
+
+#include "craft/graph.hpp"
+#include "ocr2s/config.hpp"
+#include "ocr2s/geometry.hpp"
+
+namespace ocr2s::assemble {
+
+/// One character slot of a line.
+struct SlotChar {
+  int node = -1;   ///< index into CharGraph::nodes
+  Quad quad;       ///< the node's quad, vertices oriented in the line's frame
+  int word = 0;    ///< word index within the line
+};
+
+/// One line: characters ordered along the reading direction.
+struct LayoutLine {
+  std::vector<SlotChar> chars;
+  cv::Point2f direction{1.f, 0.f};  ///< unit reading direction (x component ≥ 0 for ±90°)
+  /// A point on the line's centre line (image pixels); the centre line runs
+  /// through it along `direction`.
+  cv::Point2f origin{0.f, 0.f};
+  float height = 0.f;               ///< robust line height, pixels (across direction)
+  Quad quad;                        ///< encloses all characters, oriented
+};
+
+/// Graph → lines. Words are the connected components of the links (each character
+/// keeps at most its two best links, one on each side); characters are ordered
+/// along a robust (Huber-weighted) principal-axis fit of their centres; collinear
+/// words on one centre line merge into one line (AssembleConfig); lines are
+/// ordered top to bottom in the text's own frame, then along the reading direction.
+/// Reading direction is assumed within ±45° of the image x axis, left to right.
+std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const AssembleConfig& config);
+
+/// A line built from known character quads (ground truth from the generator, or a
+/// user's annotation): the same direction, centre-line and height fit that
+/// build_lines uses, so training crops and inference crops share one geometry.
+/// `words[i]` is the word index of chars[i]; quads in reading order.
+LayoutLine make_line(const std::vector<Quad>& chars, const std::vector<int>& words);
+
+/// Where a character is cropped for the classifier (DESIGN.md "Line frame crops"):
+/// a rectangle in the line's frame, upright after rotation by the line's direction,
+/// centred on the character along the line and on the line's centre line across it.
+struct CropBox {
+  cv::Point2f center;                 ///< image pixels
+  cv::Point2f direction{1.f, 0.f};    ///< unit vector, the crop's +x axis
+  float width = 0.f;                  ///< along direction, image pixels
+  float height = 0.f;                 ///< across direction, image pixels
+};
+
+/// Crop geometry of character i of a line: height = line height × height_factor,
+/// width = height × aspect (crop width / crop height of the classifier input).
+CropBox crop_box(const LayoutLine& line, std::size_t i, float height_factor, float aspect);
+
+}  // namespace ocr2s::assemble

@@ -1,0 +1,51 @@
+// Internal: class probabilities → text, per-character status, verification. Pure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "assemble/layout.hpp"
+#include "assemble/pattern.hpp"
+#include "ocr2s/result.hpp"
+
+namespace ocr2s::assemble {
+
+/// The classifier's class set. labels[k] is class k; class labels.size() is the
+/// "not a character" class. Labels are single UTF-8 code points, none a space.
+struct Charset {
+  std::vector<std::string> labels;
+  int reject_class() const { return static_cast<int>(labels.size()); }
+  int num_classes() const { return static_cast<int>(labels.size()) + 1; }
+};
+
+/// A mask over Charset classes (size num_classes()); the reject class is always
+/// allowed. Throws InputError when the allowlist shares no label with the charset.
+std::vector<bool> allow_mask(const Charset& charset, std::string_view allowlist);
+
+/// Masks and renormalises one probability row in place: disallowed classes get 0,
+/// the rest are scaled to sum to 1.
+void apply_mask(std::vector<float>& probs, const std::vector<bool>& mask);
+
+struct DecodeOptions {
+  std::vector<bool> mask;            ///< from allow_mask; empty = everything allowed
+  const Pattern* pattern = nullptr;  ///< optional
+  float min_confidence = 0.6f;
+  int top_k = 3;
+};
+
+/// Builds one result line. probs[i] is the calibrated class distribution for
+/// line.chars[i] (size charset.num_classes()). Characters whose best class is the
+/// reject class go to Line::rejected; the rest form the text, words separated by
+/// one space. With a pattern, Line::chars are decoded to the most probable
+/// matching string (positions changed get kPatternCorrected); otherwise each
+/// character is its best class. Line::confidence is the weakest character's
+/// probability.
+Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
+                 const Charset& charset, const DecodeOptions& options);
+
+/// Compares a reading with an expected text (both whitespace-insensitive; '\n'
+/// separates lines in both). passed requires an exact match and every character
+/// of `lines` at status kOk or kPatternCorrected.
+Verification verify(const std::vector<Line>& lines, const std::string& expected);
+
+}  // namespace ocr2s::assemble

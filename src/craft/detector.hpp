@@ -1,0 +1,52 @@
+// Internal: the CRAFT detector runner — image → score maps (DESIGN.md "Score maps").
+// Torch-free interface (pimpl); the network lives in detector_net.hpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "craft/maps.hpp"
+#include "ocr2s/config.hpp"
+
+namespace ocr2s::craft {
+
+/// How an image is turned into the network input: scale so that the long side is
+/// at most canvas (after magnify), pad right/bottom to multiples of 32.
+struct InputGeometry {
+  float scale = 1.f;     ///< network pixels per image pixel
+  cv::Size scaled;       ///< image size after scaling (before padding)
+  cv::Size padded;       ///< multiples of 32
+};
+InputGeometry input_geometry(cv::Size image, const CraftConfig& config);
+
+/// Converts any supported image (8/16-bit, 1/3/4 channels, or float in [0, 1]) to
+/// 8-bit 3-channel RGB. Throws InputError for an empty image or another type.
+cv::Mat to_rgb8(const cv::Mat& image);
+
+class Detector {
+ public:
+  /// Loads config.model (native ocr2s detector, or TorchScript when
+  /// config.torchscript). Throws ModelError naming the file on any failure,
+  /// including a network whose output does not have the contract's shape.
+  explicit Detector(const CraftConfig& config);
+  ~Detector();
+  Detector(Detector&&) noexcept;
+  Detector& operator=(Detector&&) noexcept;
+
+  /// One image → score maps; to_image maps back to the image's own pixels.
+  ScoreMaps detect(const cv::Mat& image) const;
+  /// Many images in as few forward passes as possible (images with the same padded
+  /// size share a batch). result[i] belongs to images[i].
+  std::vector<ScoreMaps> detect_batch(const std::vector<cv::Mat>& images) const;
+
+  const CraftConfig& config() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ocr2s::craft

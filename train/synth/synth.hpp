@@ -1,0 +1,100 @@
+// Synthetic industrial-code generator with character-level ground truth.
+// Training-side code: never linked into ocr2s::ocr2s. Pure OpenCV (+FreeType).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "craft/render.hpp"
+#include "ocr2s/geometry.hpp"
+
+namespace ocr2s::synth {
+
+enum class Style {
+  kPrinted,    ///< printed labels: OCR-A/B, DejaVu, Liberation, FreeFont…; both polarities
+  kDotMatrix,  ///< dot-matrix / continuous inkjet dot grids
+  kEtched,     ///< laser-etched / engraved metal
+  kStamped,    ///< stamped / embossed relief
+  kSegment,    ///< 7- and 14-segment displays (DSEG fonts)
+  kThermal,    ///< thermal / ribbon print, broken strokes, fading
+};
+inline constexpr int kNumStyles = 6;
+const char* style_name(Style s);                      ///< "printed", "dotmatrix", …
+std::optional<Style> parse_style(std::string_view name);
+std::vector<Style> all_styles();
+
+/// One annotated character. `quad` (image pixels, Quad's vertex order) is the
+/// character's cell: along the line it spans the character's ink (widened to a
+/// minimum for narrow marks such as '.', '1'); across the line it spans the line's
+/// cap height (plus any ink outside it). Every drawn character is annotated.
+struct CharAnn {
+  std::string label;  ///< one UTF-8 code point
+  Quad quad;
+};
+
+/// One line of text. `chars` are the non-space characters of `text`, in order;
+/// spaces in `text` separate words.
+struct LineAnn {
+  std::string text;
+  std::vector<CharAnn> chars;
+};
+
+struct Sample {
+  cv::Mat image;                  ///< CV_8UC3 BGR
+  std::vector<LineAnn> lines;
+  std::vector<Quad> distractors;  ///< non-text marks drawn (barcodes, logos, rules…)
+  Style style = Style::kPrinted;
+};
+
+struct SynthConfig {
+  std::vector<Style> styles;  ///< empty: all styles, mixed
+  /// Characters codes are drawn from (UTF-8; ranges like A-Z allowed as in pattern
+  /// classes; a literal "-" goes last, e.g. "0-9A-Z./:#-"). The code grammar (serials, lots, dates, part
+  /// numbers) uses the subset of it that each format needs.
+  std::string charset = "0-9A-Z./:#+()%,_-";
+  int min_char_height = 10;   ///< pixels
+  int max_char_height = 120;  ///< pixels
+  cv::Size max_size{1024, 512};  ///< largest image generated
+  int max_lines = 4;
+};
+
+/// The charset string expanded to one label per character (ranges resolved).
+std::vector<std::string> expand_charset(std::string_view charset);
+
+/// Deterministic generator: generate(i) depends only on (config, seed, i), so
+/// datasets can be produced in parallel and regenerated exactly.
+class Generator {
+ public:
+  Generator(SynthConfig config, std::uint64_t seed);
+  Sample generate(std::uint64_t index) const;
+  const SynthConfig& config() const { return config_; }
+
+ private:
+  SynthConfig config_;
+  std::uint64_t seed_;
+};
+
+/// Splits lines into words for craft::render_targets.
+std::vector<craft::WordQuads> word_quads(const std::vector<LineAnn>& lines);
+
+// ---- data formats (docs/DATA_FORMATS.md) ------------------------------------
+
+/// Character-level annotations, JSON Lines, one object per image:
+/// {"image": "000001.png", "style": "printed", "width": W, "height": H,
+///  "lines": [{"text": "LOT 42", "chars": [{"c": "L", "quad": [[x,y],[x,y],[x,y],[x,y]]}, …]}]}
+struct Annotation {
+  std::string image;  ///< path relative to the annotation file's folder
+  std::string style;
+  cv::Size size;
+  std::vector<LineAnn> lines;
+};
+std::string to_jsonl(const Annotation& a);                 ///< one line, no newline
+Annotation annotation_from_json(std::string_view line);    ///< throws InputError
+std::vector<Annotation> read_annotations(const std::string& jsonl_path);
+
+}  // namespace ocr2s::synth
