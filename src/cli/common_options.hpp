@@ -1,0 +1,52 @@
+// CLI: options shared by the commands that construct a Reader (read, eval, inspect).
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "ocr2s/config.hpp"
+
+namespace ocr2s::cli {
+
+struct ReaderOptions {
+  std::string detector;
+  std::string classifier;
+  bool torchscript = false;
+  int canvas = CraftConfig{}.canvas;
+  float magnify = CraftConfig{}.magnify;
+  std::string allow;
+  std::string pattern;
+  float min_confidence = -1.f;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--detector", detector, "Detector model (default: detector.pt in the model dir)");
+    app.add_flag("--torchscript", torchscript, "The detector is a TorchScript module with CRAFT's output");
+    app.add_option("--classifier", classifier, "Classifier model (default: classifier.pt in the model dir)");
+    app.add_option("--canvas", canvas, "Long side of the detector input, pixels")->check(CLI::Range(64, 4096));
+    app.add_option("--magnify", magnify, "Scale applied before the canvas limit")->check(CLI::Range(0.25, 4.0));
+    app.add_option("--allow", allow, "Allowlist: the characters the classifier may answer");
+    app.add_option("--pattern", pattern, "Format every line must match, e.g. 'LOT\\d{6}'");
+    app.add_option("--min-confidence", min_confidence, "Confidence gate (default: the model config's)")
+        ->check(CLI::Range(0.0, 1.0));
+  }
+  ReaderConfig config() const {
+    ReaderConfig c;
+    c.craft.model = detector;
+    c.craft.torchscript = torchscript;
+    c.craft.canvas = canvas;
+    c.craft.magnify = magnify;
+    c.classifier.model = classifier;
+    c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each
+    return c;
+  }
+  ReadOptions read_options() const {
+    ReadOptions o;
+    o.allowlist = allow;
+    o.pattern = pattern;
+    o.min_confidence = min_confidence;
+    return o;
+  }
+};
+
+}  // namespace ocr2s::cli

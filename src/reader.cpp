@@ -1,0 +1,228 @@
+// The Reader wires the stages: detector → postprocess → layout → crops →
+// one batched classifier forward → text. See include/ocr2s/reader.hpp.
+#include "ocr2s/reader.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <opencv2/core.hpp>
+
+#include "assemble/layout.hpp"
+#include "assemble/pattern.hpp"
+#include "assemble/text.hpp"
+#include "charcls/classifier.hpp"
+#include "charcls/crops.hpp"
+#include "craft/detector.hpp"
+#include "craft/postprocess.hpp"
+
+namespace ocr2s {
+
+std::string default_model_dir() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("OCR2S_MODEL_DIR"); env != nullptr && *env != '\0') return env;
+  std::error_code ec;
+  if (fs::exists(fs::path(OCR2S_INSTALL_MODEL_DIR) / "detector.pt", ec)) return OCR2S_INSTALL_MODEL_DIR;
+  return OCR2S_SOURCE_MODEL_DIR;
+}
+
+namespace {
+
+template <typename T>
+void check_range(const char* name, T value, T lo, T hi) {
+  // Written so that NaN fails too.
+  if (!(value >= lo && value <= hi)) {
+    throw ConfigError(std::string(name) + " = " + std::to_string(value) + " is outside [" +
+                      std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+}
+
+void validate(const ReaderConfig& c) {
+  check_range("craft.canvas", c.craft.canvas, 64, 4096);
+  check_range("craft.magnify", c.craft.magnify, 0.25f, 4.0f);
+  check_range("craft.seed_threshold", c.craft.seed_threshold, 1e-6f, 1.0f);
+  check_range("craft.grow_threshold", c.craft.grow_threshold, 1e-6f, c.craft.seed_threshold);
+  check_range("craft.link_threshold", c.craft.link_threshold, 1e-6f, 1.0f);
+  check_range("craft.split_depth", c.craft.split_depth, 0.0f, 1.0f);
+  check_range("craft.min_area", c.craft.min_area, 0.0f, 1e6f);
+  check_range("craft.max_aspect", c.craft.max_aspect, 1.0f, 1e3f);
+  check_range("classifier.top_k", c.classifier.top_k, 1, 16);
+  check_range("classifier.min_confidence", c.classifier.min_confidence, 0.0f, 1.0f);
+  check_range("classifier.max_batch", c.classifier.max_batch, 1, 65536);
+  check_range("assemble.max_word_gap", c.assemble.max_word_gap, 0.0f, 100.0f);
+  check_range("assemble.max_line_offset", c.assemble.max_line_offset, 0.0f, 10.0f);
+  check_range("assemble.max_angle_diff_deg", c.assemble.max_angle_diff_deg, 0.0f, 90.0f);
+  check_range("assemble.max_height_ratio", c.assemble.max_height_ratio, 1.0f, 100.0f);
+  check_range("torch_threads", c.torch_threads, 0, 1024);
+}
+
+ReaderConfig resolve(ReaderConfig c) {
+  const std::string dir = default_model_dir();
+  if (c.craft.model.empty()) c.craft.model = (std::filesystem::path(dir) / "detector.pt").string();
+  if (c.classifier.model.empty()) {
+    c.classifier.model = (std::filesystem::path(dir) / "classifier.pt").string();
+  }
+  return c;
+}
+
+// Per-image work between the two network passes.
+struct Pending {
+  std::vector<assemble::LayoutLine> lines;  // all regions, in ROI order
+  std::size_t first_crop = 0;               // index of the first crop of this image
+  std::size_t num_crops = 0;
+};
+
+}  // namespace
+
+struct Reader::Impl {
+  ReaderConfig config;
+  craft::Detector detector;
+  charcls::Classifier classifier;
+
+  explicit Impl(const ReaderConfig& c)
+      : config(c), detector(c.craft), classifier(c.classifier) {}
+
+  // Per-call decoding state derived from ReadOptions (validated before any work).
+  struct CallState {
+    assemble::DecodeOptions decode;
+    std::optional<assemble::Pattern> pattern;
+  };
+
+  CallState prepare(const ReadOptions& o) const {
+    CallState s;
+    if (!o.allowlist.empty()) s.decode.mask = assemble::allow_mask(classifier.charset(), o.allowlist);
+    if (!o.pattern.empty()) s.pattern = assemble::Pattern::compile(o.pattern);
+    if (o.min_confidence > 1.0f) {
+      throw InputError("min_confidence = " + std::to_string(o.min_confidence) + " is above 1");
+    }
+    s.decode.min_confidence = o.min_confidence >= 0.0f ? o.min_confidence : config.classifier.min_confidence;
+    s.decode.top_k = config.classifier.top_k;
+    return s;
+  }
+
+  static std::vector<cv::Rect> regions(const cv::Mat& image, const ReadOptions& o) {
+    const cv::Rect whole(0, 0, image.cols, image.rows);
+    if (o.rois.empty()) return {whole};
+    std::vector<cv::Rect> out;
+    for (std::size_t i = 0; i < o.rois.size(); ++i) {
+      const cv::Rect r = o.rois[i] & whole;
+      if (r.empty()) {
+        const cv::Rect& q = o.rois[i];
+        throw InputError("ROI " + std::to_string(i) + " (" + std::to_string(q.x) + ", " +
+                         std::to_string(q.y) + ", " + std::to_string(q.width) + "×" +
+                         std::to_string(q.height) + ") does not intersect the " +
+                         std::to_string(image.cols) + "×" + std::to_string(image.rows) + " image");
+      }
+      out.push_back(r);
+    }
+    return out;
+  }
+
+  // Detector + postprocess + layout for one image; appends its crops.
+  Pending locate(const cv::Mat& image, const ReadOptions& o, const std::vector<craft::ScoreMaps>* maps_in,
+                 std::vector<cv::Mat>& crops) const {
+    Pending p;
+    p.first_crop = crops.size();
+    const auto rois = regions(image, o);
+    const cv::Mat gray = charcls::to_gray8(image);
+    const auto& spec = classifier.crop_spec();
+    for (std::size_t r = 0; r < rois.size(); ++r) {
+      craft::ScoreMaps maps =
+          maps_in != nullptr ? (*maps_in)[r] : detector.detect(image(rois[r]));
+      maps.to_image.offset += cv::Point2f(static_cast<float>(rois[r].x), static_cast<float>(rois[r].y));
+      const craft::CharGraph graph = craft::postprocess(maps, config.craft);
+      auto lines = assemble::build_lines(graph, config.assemble);
+      std::vector<assemble::CropBox> boxes;
+      for (const auto& line : lines) {
+        for (std::size_t i = 0; i < line.chars.size(); ++i) {
+          boxes.push_back(assemble::crop_box(line, i, spec.height_factor, spec.aspect()));
+        }
+      }
+      auto c = charcls::extract_crops(gray, boxes, spec.size);
+      crops.insert(crops.end(), std::make_move_iterator(c.begin()), std::make_move_iterator(c.end()));
+      p.lines.insert(p.lines.end(), std::make_move_iterator(lines.begin()),
+                     std::make_move_iterator(lines.end()));
+    }
+    p.num_crops = crops.size() - p.first_crop;
+    return p;
+  }
+
+  ReadResult finish(const cv::Mat& image, const Pending& p, const std::vector<std::vector<float>>& probs,
+                    const CallState& s, const ReadOptions& o) const {
+    ReadResult result;
+    result.image_size = image.size();
+    assemble::DecodeOptions d = s.decode;
+    d.pattern = s.pattern ? &*s.pattern : nullptr;
+    std::size_t k = p.first_crop;
+    for (const auto& line : p.lines) {
+      std::vector<std::vector<float>> line_probs(probs.begin() + static_cast<std::ptrdiff_t>(k),
+                                                 probs.begin() + static_cast<std::ptrdiff_t>(k + line.chars.size()));
+      k += line.chars.size();
+      Line out = assemble::decode_line(line, line_probs, classifier.charset(), d);
+      // A line made only of vetoed detections is no text at all.
+      if (!out.chars.empty()) result.lines.push_back(std::move(out));
+    }
+    if (!o.expect.empty()) {
+      result.has_verification = true;
+      result.verification = assemble::verify(result.lines, o.expect);
+    }
+    return result;
+  }
+};
+
+Reader::Reader(ReaderConfig config) {
+  validate(config);
+  config = resolve(std::move(config));
+  if (config.torch_threads > 0) at::set_num_threads(config.torch_threads);
+  impl_ = std::make_unique<Impl>(config);
+}
+
+Reader::~Reader() = default;
+Reader::Reader(Reader&&) noexcept = default;
+Reader& Reader::operator=(Reader&&) noexcept = default;
+
+ReadResult Reader::read(const cv::Mat& image, const ReadOptions& options) const {
+  auto state = impl_->prepare(options);
+  std::vector<cv::Mat> crops;
+  Pending p = impl_->locate(image, options, nullptr, crops);
+  const auto probs = impl_->classifier.classify(crops);
+  return impl_->finish(image, p, probs, state, options);
+}
+
+std::vector<ReadResult> Reader::read_batch(const std::vector<cv::Mat>& images,
+                                           const ReadOptions& options) const {
+  auto state = impl_->prepare(options);
+  std::vector<cv::Mat> crops;
+  std::vector<Pending> pending;
+  pending.reserve(images.size());
+  if (options.rois.empty()) {
+    // Whole images: one batched detector call (images of equal padded size share
+    // a forward pass), then one classifier call for every crop of every image.
+    const auto maps = impl_->detector.detect_batch(images);
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const std::vector<craft::ScoreMaps> one{maps[i]};
+      pending.push_back(impl_->locate(images[i], options, &one, crops));
+    }
+  } else {
+    for (const auto& image : images) pending.push_back(impl_->locate(image, options, nullptr, crops));
+  }
+  const auto probs = impl_->classifier.classify(crops);
+  std::vector<ReadResult> out;
+  out.reserve(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    out.push_back(impl_->finish(images[i], pending[i], probs, state, options));
+  }
+  return out;
+}
+
+const ReaderConfig& Reader::config() const noexcept { return impl_->config; }
+const std::vector<std::string>& Reader::charset() const noexcept {
+  return impl_->classifier.charset().labels;
+}
+
+}  // namespace ocr2s
