@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the ocr2s tool and reads the example images with the shipped models.
+# This is the README's first quick-start command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+build=${BUILD_DIR:-build}
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake --build "$build" --parallel "$(nproc)" --target ocr2s_cli
+
+echo "== ocr2s read examples/images (image<TAB>text) =="
+"$build/ocr2s" read examples/images --format tsv --no-progress
+echo
+echo "== ocr2s eval against examples/images/labels.tsv =="
+"$build/ocr2s" eval --labels examples/images/labels.tsv
