@@ -68,15 +68,33 @@ std::vector<std::string> expand_charset(std::string_view charset);
 
 /// Deterministic generator: generate(i) depends only on (config, seed, i), so
 /// datasets can be produced in parallel and regenerated exactly.
+/// Test/debug output: every annotated character's ink as drawn (before the
+/// photometric degradations), warped into the image like the image itself.
+struct CharInk {
+  cv::Rect roi;   ///< image pixels, inside the image
+  cv::Mat alpha;  ///< CV_32FC1, roi-sized, ink coverage in [0, 1]
+};
+
+struct DebugSample {
+  Sample sample;
+  std::vector<std::vector<CharInk>> ink;  ///< [line][char], parallel to sample.lines
+};
+
 class Generator {
  public:
+  /// Throws InputError when the charset is invalid or a style has no font.
   Generator(SynthConfig config, std::uint64_t seed);
   Sample generate(std::uint64_t index) const;
+  /// generate(index) plus each character's ink (identical sample; slower).
+  DebugSample generate_debug(std::uint64_t index) const;
   const SynthConfig& config() const { return config_; }
 
  private:
+  DebugSample generate_impl(std::uint64_t index, bool want_ink) const;
   SynthConfig config_;
   std::uint64_t seed_;
+  std::vector<std::string> charset_;  ///< expand_charset(config_.charset)
+  std::vector<Style> styles_;         ///< config_.styles or all styles
 };
 
 /// Splits lines into words for craft::render_targets.
@@ -92,9 +110,26 @@ struct Annotation {
   std::string style;
   cv::Size size;
   std::vector<LineAnn> lines;
+  std::vector<Quad> distractors;  ///< optional "distractors": quads of non-text marks
 };
 std::string to_jsonl(const Annotation& a);                 ///< one line, no newline
 Annotation annotation_from_json(std::string_view line);    ///< throws InputError
 std::vector<Annotation> read_annotations(const std::string& jsonl_path);
+/// The annotation of a generated sample stored as `image`.
+Annotation make_annotation(const Sample& s, std::string image);
+
+/// labels.tsv: a header row `image<TAB>text<TAB>style`, then one row per image;
+/// the lines of one image are joined by the two characters `\n`; a backslash in
+/// the text is written `\\` and a tab `\t`, so the column stays one field.
+std::string labels_tsv_header();
+std::string labels_tsv_row(const std::string& image, const Sample& s);
+
+// ---- previews ------------------------------------------------------------------
+
+/// The sample's image with character quads (green, a dot at pts[0]) and
+/// distractor quads (red) drawn on it.
+cv::Mat draw_annotations(const Sample& s);
+/// Tiles images (each scaled down to fit `cell`) into a grid of `columns`.
+cv::Mat contact_sheet(const std::vector<cv::Mat>& tiles, int columns, cv::Size cell);
 
 }  // namespace ocr2s::synth

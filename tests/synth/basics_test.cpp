@@ -1,0 +1,201 @@
+// The generator's contracts that do not need pixels measured: determinism, the
+// data formats, charset parsing and the crop export's naming.
+#include <catch2/catch.hpp>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "ocr2s/errors.hpp"
+#include "synth/crops.hpp"
+#include "synth/synth.hpp"
+
+using namespace ocr2s;
+using namespace ocr2s::synth;
+
+namespace {
+
+std::vector<uchar> png(const cv::Mat& m) {
+  std::vector<uchar> buf;
+  cv::imencode(".png", m, buf);
+  return buf;
+}
+
+std::string jsonl(const Sample& s) { return to_jsonl(make_annotation(s, "x.png")); }
+
+}  // namespace
+
+TEST_CASE("style names round-trip", "[synth]") {
+  for (Style s : all_styles()) {
+    REQUIRE(parse_style(style_name(s)).has_value());
+    CHECK(*parse_style(style_name(s)) == s);
+  }
+  CHECK_FALSE(parse_style("inkjet").has_value());
+  CHECK(all_styles().size() == static_cast<std::size_t>(kNumStyles));
+}
+
+TEST_CASE("charset ranges expand, a trailing hyphen is literal", "[synth]") {
+  const auto cs = expand_charset("0-9A-C./-");
+  const std::vector<std::string> want = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+                                         "A", "B", "C", ".", "/", "-"};
+  CHECK(cs == want);
+  CHECK(expand_charset("0-9A-Z./:#+()%,_-").size() == 36 + 11);
+  CHECK(expand_charset("\xC3\x84-\xC3\x86").size() == 3);  // Ä-Æ
+  CHECK_THROWS_AS(expand_charset("Z-A"), InputError);
+  CHECK_THROWS_AS(expand_charset("A B"), InputError);
+}
+
+TEST_CASE("generate(i) depends only on config, seed and i", "[synth]") {
+  SynthConfig cfg;
+  Generator a(cfg, 7), b(cfg, 7), c(cfg, 8);
+  for (std::uint64_t i : {0ull, 5ull, 123456789ull}) {
+    const Sample sa = a.generate(i);
+    // A different generator, and the same one asked again out of order.
+    const Sample sb = b.generate(i);
+    (void)a.generate(i + 1);
+    const Sample sa2 = a.generate(i);
+    CHECK(jsonl(sa) == jsonl(sb));
+    CHECK(jsonl(sa) == jsonl(sa2));
+    CHECK(png(sa.image) == png(sb.image));
+    CHECK(png(sa.image) == png(sa2.image));
+    // A different seed gives a different sample.
+    const Sample sc = c.generate(i);
+    CHECK(jsonl(sa) != jsonl(sc));
+  }
+  // The debug path draws the identical sample.
+  const DebugSample d = a.generate_debug(5);
+  CHECK(jsonl(d.sample) == jsonl(a.generate(5)));
+  CHECK(png(d.sample.image) == png(a.generate(5).image));
+}
+
+TEST_CASE("samples are well formed for every style", "[synth]") {
+  for (Style st : all_styles()) {
+    SynthConfig cfg;
+    cfg.styles = {st};
+    Generator g(cfg, 11);
+    const auto charset = expand_charset(cfg.charset);
+    for (std::uint64_t i = 0; i < 12; ++i) {
+      const Sample s = g.generate(i);
+      INFO(style_name(st) << " sample " << i);
+      CHECK(s.style == st);
+      REQUIRE(s.image.type() == CV_8UC3);
+      CHECK(s.image.cols <= cfg.max_size.width);
+      CHECK(s.image.rows <= cfg.max_size.height);
+      REQUIRE_FALSE(s.lines.empty());
+      CHECK(static_cast<int>(s.lines.size()) <= cfg.max_lines);
+      for (const auto& l : s.lines) {
+        REQUIRE_FALSE(l.chars.empty());
+        // chars are exactly the non-space characters of text.
+        std::string joined;
+        for (const auto& c : l.chars) joined += c.label;
+        std::string stripped;
+        for (char ch : l.text)
+          if (ch != ' ') stripped += ch;
+        CHECK(joined == stripped);
+        for (const auto& c : l.chars) {
+          CHECK(std::find(charset.begin(), charset.end(), c.label) != charset.end());
+          // Quads lie in the image (1 px slack for the cells' rounding) and are
+          // in reading order: pts[0]→pts[1] points along the line, within 50°
+          // of the image x axis for these angles (≤ 45° plus perspective).
+          for (const auto& p : c.quad.pts) {
+            CHECK(p.x >= -1.f);
+            CHECK(p.y >= -1.f);
+            CHECK(p.x <= s.image.cols + 1.f);
+            CHECK(p.y <= s.image.rows + 1.f);
+          }
+          CHECK(std::fabs(c.quad.angle_deg()) <= 50.f);
+          CHECK(c.quad.height() >= 0.8f * cfg.min_char_height);
+        }
+      }
+      const auto words = word_quads(s.lines);
+      std::size_t n = 0, m = 0;
+      for (const auto& w : words) n += w.chars.size();
+      for (const auto& l : s.lines) m += l.chars.size();
+      CHECK(n == m);
+    }
+  }
+}
+
+TEST_CASE("JSON Lines annotations round-trip", "[synth]") {
+  Generator g(SynthConfig{}, 3);
+  for (std::uint64_t i = 0; i < 6; ++i) {
+    const Sample s = g.generate(i);
+    const Annotation a = make_annotation(s, "images/000001.png");
+    const std::string line = to_jsonl(a);
+    CHECK(line.find('\n') == std::string::npos);
+    const Annotation b = annotation_from_json(line);
+    CHECK(b.image == a.image);
+    CHECK(b.style == a.style);
+    CHECK(b.size == a.size);
+    REQUIRE(b.lines.size() == a.lines.size());
+    for (std::size_t l = 0; l < a.lines.size(); ++l) {
+      CHECK(b.lines[l].text == a.lines[l].text);
+      REQUIRE(b.lines[l].chars.size() == a.lines[l].chars.size());
+      for (std::size_t c = 0; c < a.lines[l].chars.size(); ++c) {
+        CHECK(b.lines[l].chars[c].label == a.lines[l].chars[c].label);
+        for (int k = 0; k < 4; ++k) {
+          // Coordinates are written rounded to 0.01 px.
+          CHECK(b.lines[l].chars[c].quad.pts[k].x == Approx(a.lines[l].chars[c].quad.pts[k].x).margin(0.006));
+          CHECK(b.lines[l].chars[c].quad.pts[k].y == Approx(a.lines[l].chars[c].quad.pts[k].y).margin(0.006));
+        }
+      }
+    }
+    CHECK(b.distractors.size() == a.distractors.size());
+    CHECK(to_jsonl(b) == line);  // rounding is idempotent
+  }
+  CHECK_THROWS_AS(annotation_from_json("{\"image\": 3}"), InputError);
+  CHECK_THROWS_AS(annotation_from_json("not json"), InputError);
+}
+
+TEST_CASE("labels.tsv rows", "[synth]") {
+  CHECK(labels_tsv_header() == "image\ttext\tstyle");
+  Sample s;
+  s.style = Style::kDotMatrix;
+  s.lines.push_back({"LOT 42", {}});
+  s.lines.push_back({"A\\B", {}});
+  CHECK(labels_tsv_row("images/000000.png", s) == "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix");
+}
+
+TEST_CASE("crop folder names", "[synth]") {
+  CHECK(crop_label_dir("A") == "A");
+  CHECK(crop_label_dir("z") == "z");
+  CHECK(crop_label_dir("7") == "7");
+  CHECK(crop_label_dir(".") == "U+002E");
+  CHECK(crop_label_dir("/") == "U+002F");
+  CHECK(crop_label_dir("\xC3\x84") == "U+00C4");
+  CHECK(crop_label_dir("") == "_reject");
+  for (const std::string l : {"A", ".", "/", "_", "\xC3\x84", "", "\xF0\x9F\x98\x80"}) {
+    const auto back = label_from_crop_dir(crop_label_dir(l));
+    REQUIRE(back.has_value());
+    CHECK(*back == l);
+  }
+  CHECK_FALSE(label_from_crop_dir("U+0041").has_value());  // 'A' is named "A", never U+0041
+  CHECK_FALSE(label_from_crop_dir("..").has_value());
+}
+
+TEST_CASE("line crops: one per character plus rejects", "[synth]") {
+  Generator g(SynthConfig{}, 21);
+  CropGeometry geo;
+  for (std::uint64_t i = 0; i < 8; ++i) {
+    const Sample s = g.generate(i);
+    const auto crops = sample_line_crops(s, geo, i);
+    std::size_t n_chars = 0;
+    for (const auto& l : s.lines) n_chars += l.chars.size();
+    std::size_t chars = 0, rejects = 0;
+    for (const auto& c : crops) {
+      REQUIRE(c.gray8.type() == CV_8UC1);
+      CHECK(c.gray8.size() == geo.size);
+      if (c.label.empty()) {
+        ++rejects;
+        CHECK(c.kind != LabelledCrop::Kind::kChar);
+      } else {
+        ++chars;
+        CHECK(c.label == s.lines[static_cast<std::size_t>(c.line)].chars[static_cast<std::size_t>(c.index)].label);
+      }
+    }
+    CHECK(chars == n_chars);
+    CHECK(rejects == static_cast<std::size_t>(std::ceil(geo.reject_ratio * n_chars)));
+    // Same seed, same crops.
+    const auto again = sample_line_crops(s, geo, i);
+    REQUIRE(again.size() == crops.size());
+    for (std::size_t k = 0; k < crops.size(); ++k) CHECK(cv::norm(crops[k].gray8, again[k].gray8, cv::NORM_INF) == 0);
+  }
+}

@@ -1,0 +1,26 @@
+// Internal: dot-matrix glyph bitmaps (5×7, 7×9, …) for any code point, derived by
+// rasterising a font glyph's skeleton onto the dot grid. Printers' dot fonts are
+// one dot wide, which is what the skeleton gives.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ocr2s::synth {
+
+struct DotGlyph {
+  int cols = 0;
+  int rows = 0;     ///< rows of the cap band (baseline at the bottom of the last)
+  int below = 0;    ///< extra rows under the baseline (descenders: ',', '_', …)
+  std::vector<unsigned char> on;  ///< (rows + below) × cols, row-major; 1 = dot
+  bool empty() const;
+  bool at(int r, int c) const { return on[static_cast<std::size_t>(r * cols + c)] != 0; }
+};
+
+/// The dot pattern of `label` on a cols × rows grid (cached; thread-safe). The
+/// source font is dot_source_fonts()[font_index % count]. Returns an empty glyph
+/// (all off) when the source font lacks the code point.
+std::shared_ptr<const DotGlyph> dot_glyph(const std::string& label, int cols, int rows, int font_index);
+
+}  // namespace ocr2s::synth
