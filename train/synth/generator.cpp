@@ -29,10 +29,10 @@ namespace {
 constexpr float kMinCellWidth = 0.35f;
 /// Ink below this alpha does not widen a cell along the line (antialiasing fringe).
 constexpr float kCellInkAlpha = 0.05f;
-/// Ink must stick out of the cap band by more than this (fraction of the cap
-/// height, and at least 1 px) before the cell is extended across the line, so
-/// the 1 px overshoot of round glyphs ('O', 'S') keeps the line's shared edges.
-constexpr float kOvershoot = 0.04f;
+/// Ink at or above this alpha outside the cap band extends the cell across the
+/// line (',' and '_' below the baseline, the overshoot of round glyphs); fainter
+/// antialiasing fringe does not, so most cells of a line share their edges.
+constexpr float kBandInkAlpha = 0.2f;
 
 // ---- per-sample appearance -----------------------------------------------------
 
@@ -321,7 +321,7 @@ void ink_bounds(const cv::Mat& a, float& x0, float& x1, float& y0, float& y1) {
         x0 = std::min(x0, static_cast<float>(x));
         x1 = std::max(x1, static_cast<float>(x + 1));
       }
-      if (row[x] >= 0.2f) {
+      if (row[x] >= kBandInkAlpha) {
         y0 = std::min(y0, static_cast<float>(y));
         y1 = std::max(y1, static_cast<float>(y + 1));
       }
@@ -432,10 +432,9 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
         pc.x0 = cx0;
         pc.x1 = cx1;
       }
-      const float tol = std::max(1.f, kOvershoot * b.h);
       const float iy_top = pc.origin.y + iy0, iy_bot = pc.origin.y + iy1;
-      pc.top = iy_top < -b.h - tol ? iy_top : -b.h;
-      pc.bottom = iy_bot > tol ? iy_bot : 0.f;
+      pc.top = std::min(iy_top, -b.h);
+      pc.bottom = std::max(iy_bot, 0.f);
     };
     make_cell();
     // Cells never overlap more than the block allows (touching characters).
@@ -493,7 +492,9 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
 
 BlockPlan plan_block(Rng& rng, Style style, float h) {
   BlockPlan b;
-  b.h = h;
+  // Whole pixels: glyphs are placed at integer plane positions, so an integer cap
+  // height puts flat-topped glyphs exactly on the band's top edge.
+  b.h = std::round(h);
   const auto& fonts = fonts_for(style);
   b.dots = style == Style::kDotMatrix || (style == Style::kEtched && rng.chance(0.25));
   if (b.dots) {
@@ -533,16 +534,21 @@ BlockPlan plan_block(Rng& rng, Style style, float h) {
   }
   // Spacing: tight, normal or wide; tight includes touching characters.
   const double sp = rng.uniform();
+  // min_gap keeps at least a pixel between cells, except for touching
+  // characters, whose cells may overlap by up to 3% of a large cap height (a
+  // fraction of a stroke); at small sizes they only touch, since one pixel there
+  // is a whole stroke of the neighbour (and below 16 px they keep a pixel apart).
+  const float one_px = 1.f / std::max(1.f, b.h);
   if (sp < 0.2) {
     b.gap = static_cast<float>(rng.uniform(-0.02, 0.05));
-    b.min_gap = static_cast<float>(rng.uniform(-0.03, 0.0));
+    b.min_gap = b.h >= 24 ? static_cast<float>(rng.uniform(-0.03, 0.0)) : (b.h >= 16 ? 0.f : one_px);
     if (b.pitch_mode) b.track = static_cast<float>(rng.uniform(0.85, 0.95));
   } else if (sp < 0.8) {
     b.gap = static_cast<float>(rng.uniform(0.07, 0.22));
-    b.min_gap = 0.03f;
+    b.min_gap = std::max(0.03f, one_px);
   } else {
     b.gap = static_cast<float>(rng.uniform(0.25, 0.7));
-    b.min_gap = 0.05f;
+    b.min_gap = std::max(0.05f, one_px);
     if (b.pitch_mode) b.track = static_cast<float>(rng.uniform(1.2, 1.6));
   }
   b.space = static_cast<float>(rng.uniform(0.45, 1.2));
@@ -955,8 +961,12 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
   }
   cv::Matx33d persp = cv::Matx33d::eye();
   if (rng.chance(0.5)) {
-    const float hw = 0.5f * std::max(content.width, 2 * h_ref), hh2 = 0.5f * std::max(content.height, 2 * h_ref);
-    const float amt = static_cast<float>(rng.uniform(0.02, 0.12));
+    // Corner jitter of a frame the size of the largest image, not of the content:
+    // perspective comes from the camera's view, and a frame this large keeps the
+    // vanishing line far outside any image we make.
+    const float hw = 0.5f * static_cast<float>(std::max(max_size.width, max_size.height));
+    const float hh2 = hw;
+    const float amt = static_cast<float>(rng.uniform(0.01, 0.08));
     std::vector<cv::Point2f> src = {{-hw, -hh2}, {hw, -hh2}, {hw, hh2}, {-hw, hh2}};
     std::vector<cv::Point2f> dst;
     for (const auto& p : src) {
@@ -996,7 +1006,9 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
   warp.set_homography(place * core);
 
   // The plane raster ("canvas") that covers the image.
-  const cv::Rect2f ib = warp.inverse_bounds(cv::Rect2f(0, 0, static_cast<float>(img_w), static_cast<float>(img_h)));
+  cv::Rect2f ib = warp.inverse_bounds(cv::Rect2f(0, 0, static_cast<float>(img_w), static_cast<float>(img_h)));
+  // Never more than a few times the image: bounded work whatever the warp.
+  ib = ib & inflate(content, 2.f * static_cast<float>(std::max(max_size.width, max_size.height)));
   const cv::Point2f origin(std::floor(ib.x) - 2.f, std::floor(ib.y) - 2.f);
   const cv::Size canvas_size(static_cast<int>(std::ceil(ib.x + ib.width - origin.x)) + 3,
                              static_cast<int>(std::ceil(ib.y + ib.height - origin.y)) + 3);
