@@ -50,50 +50,79 @@ void zhang_suen(cv::Mat& img) {
   }
 }
 
+/// Width of the left stem of 'H' on its upper half: the face's stroke width.
+float stem_width(const Glyph& h) {
+  const int y = h.alpha.rows / 4;
+  int x = 0;
+  while (x < h.alpha.cols && h.alpha.at<uchar>(y, x) < 128) ++x;
+  int w = 0;
+  while (x + w < h.alpha.cols && h.alpha.at<uchar>(y, x + w) >= 128) ++w;
+  return static_cast<float>(std::max(1, w));
+}
+
 std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows, int font_index) {
   auto out = std::make_shared<DotGlyph>();
   out->cols = cols;
   out->rows = rows;
   out->below = 2;
-  out->on.assign(static_cast<std::size_t>((rows + out->below) * cols), 0);
+  const int total_rows = rows + out->below;
+  out->on.assign(static_cast<std::size_t>(total_rows * cols), 0);
   const auto& fonts = dot_source_fonts();
   const FontFace& face = fonts[static_cast<std::size_t>(font_index) % fonts.size()];
   auto& cache = GlyphCache::instance();
   auto g = cache.glyph(face, label);
   if (g->missing || g->alpha.empty()) return out;
   const FontMetrics m = cache.metrics(face);
-  auto wide = cache.glyph(face, "M");
+  auto full = cache.glyph(face, "H");
+  if (full->alpha.empty()) return out;
 
-  // The grid covers the cap band vertically and the widest letter's ink
-  // horizontally, both centred on the pen cell so narrow marks stay centred.
-  const float cell_h = m.cap_height / static_cast<float>(rows);
-  const float full_w = wide->alpha.empty() ? 0.6f * m.cap_height : static_cast<float>(wide->alpha.cols);
-  const float cell_w = full_w / static_cast<float>(cols);
-  // Glyph placed in a padded binary image in pen coordinates.
-  const int pad = 4;
+  // Printer dot fonts are one dot wide: the glyph's centre line (its skeleton)
+  // is sampled onto the dot grid. The grid's outer dot centres sit on the centre
+  // lines of the outermost strokes — the stems of 'H' and the cap and base
+  // strokes — so stems land on the first and last columns and bars on the
+  // first and last rows. (A fixed-pitch face: all glyphs share the pen, so
+  // narrow marks stay where the font centres them.)
+  const float s = stem_width(*full);
+  const float left = static_cast<float>(full->ink_origin.x) + 0.5f * s;
+  const float step_x = (static_cast<float>(full->alpha.cols) - s) / static_cast<float>(cols - 1);
+  const float top = -m.cap_height + 0.5f * s;
+  const float step_y = (m.cap_height - s) / static_cast<float>(rows - 1);
+
+  const int pad = 2;
   cv::Mat bin(g->alpha.rows + 2 * pad, g->alpha.cols + 2 * pad, CV_8U, cv::Scalar(0));
   cv::Mat roi = bin(cv::Rect(pad, pad, g->alpha.cols, g->alpha.rows));
   cv::threshold(g->alpha, roi, 110, 1, cv::THRESH_BINARY);
+  cv::Mat labels;
+  const int n_parts = cv::connectedComponents(bin, labels, 8, CV_32S);
   zhang_suen(bin);
-  // A skeleton pixel at glyph position (px, py) (pen coordinates, baseline y = 0)
-  // votes for the grid cell it falls in.
-  std::vector<int> votes(out->on.size(), 0);
+
+  // Each skeleton pixel votes for its nearest dot; a dot needs a real stretch
+  // of centre line, not a grazing end. Every separate part of the glyph (the
+  // dot of '.', each dot of ':') keeps at least its best dot.
+  std::vector<float> votes(out->on.size(), 0.f);
+  std::vector<int> part_best(static_cast<std::size_t>(n_parts), -1);
+  std::vector<float> part_votes(static_cast<std::size_t>(n_parts), 0.f);
   for (int y = 0; y < bin.rows; ++y) {
     for (int x = 0; x < bin.cols; ++x) {
       if (!bin.at<uchar>(y, x)) continue;
       const float px = static_cast<float>(g->ink_origin.x + x - pad) + 0.5f;
       const float py = static_cast<float>(g->ink_origin.y + y - pad) + 0.5f;
-      const float gx = (px - static_cast<float>(wide->ink_origin.x)) / cell_w;
-      const float gy = (py + m.cap_height) / cell_h;
-      const int c = static_cast<int>(std::floor(gx));
-      const int r = static_cast<int>(std::floor(gy));
-      if (c < 0 || c >= cols || r < 0 || r >= rows + out->below) continue;
-      ++votes[static_cast<std::size_t>(r * cols + c)];
+      const int c = static_cast<int>(std::lround((px - left) / step_x));
+      const int r = static_cast<int>(std::lround((py - top) / step_y));
+      if (c < 0 || c >= cols || r < 0 || r >= total_rows) continue;
+      const std::size_t k = static_cast<std::size_t>(r * cols + c);
+      votes[k] += 1.f;
+      const auto part = static_cast<std::size_t>(labels.at<int>(y, x));
+      if (votes[k] > part_votes[part]) {
+        part_votes[part] = votes[k];
+        part_best[part] = static_cast<int>(k);
+      }
     }
   }
-  // A cell needs a real stretch of stroke, not a grazing corner.
-  const int min_votes = std::max(1, static_cast<int>(0.3f * std::min(cell_w, cell_h)));
-  for (std::size_t i = 0; i < votes.size(); ++i) out->on[i] = votes[i] >= min_votes ? 1 : 0;
+  const float min_votes = 0.3f * std::min(step_x, step_y);
+  for (std::size_t k = 0; k < votes.size(); ++k) out->on[k] = votes[k] >= min_votes ? 1 : 0;
+  for (int p = 1; p < n_parts; ++p)
+    if (part_best[static_cast<std::size_t>(p)] >= 0) out->on[static_cast<std::size_t>(part_best[static_cast<std::size_t>(p)])] = 1;
   return out;
 }
 

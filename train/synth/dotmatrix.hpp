@@ -1,6 +1,7 @@
 // Internal: dot-matrix glyph bitmaps (5×7, 7×9, …) for any code point, derived by
-// rasterising a font glyph's skeleton onto the dot grid. Printers' dot fonts are
-// one dot wide, which is what the skeleton gives.
+// sampling a font glyph's skeleton (its centre line, Zhang–Suen thinning) onto the
+// dot grid, with the outer dots on the centre lines of the outermost strokes.
+// Printers' dot fonts are one dot wide, which is what the skeleton gives.
 #pragma once
 
 #include <memory>

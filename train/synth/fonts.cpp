@@ -147,12 +147,12 @@ const std::vector<Candidate> kSegment = {
     {"DSEG14Modern-Italic.ttf", FontKind::kSeg14, true, false},
 };
 
-// Dot grids are rasterised from plain fixed-pitch faces: their strokes are even
-// and their shapes are what 5×7 / 7×9 printer fonts imitate.
+// Dot grids are sampled from the centre lines of plain fixed-pitch faces: their
+// shapes are what printer dot fonts imitate.
 const std::vector<Candidate> kDotSource = {
     {"DejaVuSansMono.ttf", T, true, false},
     {"LiberationMono-Regular.ttf", T, true, false},
-    {"DejaVuSansMono-Bold.ttf", T, true, true},
+    {"OCRB.otf", T, true, false},
 };
 
 }  // namespace

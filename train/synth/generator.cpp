@@ -190,9 +190,16 @@ Look draw_look(Rng& rng, Style style) {
       k.surface = Surface::kMetal;
       k.background = jitter_colour(rng, gray(rng.uniform(90, 200)), 6);
       if (rng.chance(0.25)) k.background += cv::Scalar(-10, 5, 15);  // brass / anodised tint
-      k.etch_light = rng.chance(0.35);
+      // Frosted / ablated marks read lighter than the metal only on darker
+      // metal; annealed laser marks are dark. Contrast is low but legible: at
+      // least ~30 grey levels between mark and metal.
+      k.etch_light = k.background[1] < 160 && rng.chance(0.45);
       k.etch_relief = rng.chance(0.4);
-      k.density = static_cast<float>(rng.uniform(0.15, 0.6));  // low contrast
+      {
+        const double room = k.etch_light ? 250.0 - k.background[1] : k.background[1] - 20.0;
+        const double lo = std::min(0.9, 30.0 / std::max(1.0, room));
+        k.density = static_cast<float>(rng.uniform(lo, std::max(lo, 0.75)));
+      }
       break;
     }
     case Style::kStamped: {
@@ -628,18 +635,51 @@ struct Mark {
 
 // ---- composition -------------------------------------------------------------------
 
+// Per-pixel helpers on a CV_32FC3 surface and CV_32F fields (one pass each,
+// no temporaries: these run on every plane pixel).
+void blend_field(cv::Mat& surface, const cv::Mat& a, cv::Scalar colour, float opacity) {
+  const float c0 = static_cast<float>(colour[0]), c1 = static_cast<float>(colour[1]), c2 = static_cast<float>(colour[2]);
+  for (int y = 0; y < surface.rows; ++y) {
+    const float* w = a.ptr<float>(y);
+    float* o = surface.ptr<float>(y);
+    for (int x = 0; x < surface.cols; ++x) {
+      const float t = w[x] * opacity;
+      if (t == 0.f) continue;
+      o[3 * x] += (c0 - o[3 * x]) * t;
+      o[3 * x + 1] += (c1 - o[3 * x + 1]) * t;
+      o[3 * x + 2] += (c2 - o[3 * x + 2]) * t;
+    }
+  }
+}
+
+void add_field(cv::Mat& surface, const cv::Mat& f, float k) {
+  for (int y = 0; y < surface.rows; ++y) {
+    const float* v = f.ptr<float>(y);
+    float* o = surface.ptr<float>(y);
+    for (int x = 0; x < surface.cols; ++x) {
+      const float d = v[x] * k;
+      o[3 * x] += d;
+      o[3 * x + 1] += d;
+      o[3 * x + 2] += d;
+    }
+  }
+}
+
+void mul_field(cv::Mat& surface, const cv::Mat& f) {
+  for (int y = 0; y < surface.rows; ++y) {
+    const float* v = f.ptr<float>(y);
+    float* o = surface.ptr<float>(y);
+    for (int x = 0; x < surface.cols; ++x) {
+      o[3 * x] *= v[x];
+      o[3 * x + 1] *= v[x];
+      o[3 * x + 2] *= v[x];
+    }
+  }
+}
+
 void compose(Rng& rng, Style style, const Look& k, cv::Mat& surface, const cv::Mat& ink, const cv::Mat& ghost,
              float h) {
-  std::vector<cv::Mat> ch;
-  auto blend_to = [&](const cv::Mat& a, cv::Scalar colour, float opacity) {
-    // surface = surface·(1 − a·o) + colour·a·o, per channel.
-    cv::split(surface, ch);
-    for (int i = 0; i < 3; ++i) {
-      cv::Mat w = a * opacity;
-      ch[i] = ch[i].mul(1.0 - w) + w * colour[i];
-    }
-    cv::merge(ch, surface);
-  };
+  auto blend_to = [&](const cv::Mat& a, cv::Scalar colour, float opacity) { blend_field(surface, a, colour, opacity); };
   switch (style) {
     case Style::kPrinted:
     case Style::kThermal:
@@ -661,17 +701,15 @@ void compose(Rng& rng, Style style, const Look& k, cv::Mat& surface, const cv::M
       if (k.etch_light) {
         blend_to(a, gray(250), k.density);
       } else {
-        blend_to(a, gray(20) + cv::Scalar(0, 5, 10), k.density * 1.3f);
+        blend_to(a, gray(20) + cv::Scalar(0, 5, 10), k.density);
       }
       if (k.etch_relief) {
         cv::Mat hm, gx, gy;
         cv::GaussianBlur(ink, hm, cv::Size(0, 0), std::max(0.5, 0.02 * h));
         cv::Sobel(hm, gx, CV_32F, 1, 0, 3, 0.125);
         cv::Sobel(hm, gy, CV_32F, 0, 1, 3, 0.125);
-        cv::Mat shade = -(gx * k.light.x + gy * k.light.y) * (150.0 * k.density);
-        cv::Mat s3;
-        cv::merge(std::vector<cv::Mat>{shade, shade, shade}, s3);
-        surface += s3;
+        cv::Mat shade = gx * k.light.x + gy * k.light.y;
+        add_field(surface, shade, -150.f * k.density);
       }
       break;
     }
@@ -684,11 +722,8 @@ void compose(Rng& rng, Style style, const Look& k, cv::Mat& surface, const cv::M
       cv::Sobel(hm, gx, CV_32F, 1, 0, 3, 0.125);
       cv::Sobel(hm, gy, CV_32F, 0, 1, 3, 0.125);
       const float sign = k.debossed ? -1.f : 1.f;
-      cv::Mat shade = -(gx * k.light.x + gy * k.light.y) * (sign * k.density * sigma * 1.6);
-      cv::Mat mult = 1.0 + shade;
-      cv::Mat m3;
-      cv::merge(std::vector<cv::Mat>{mult, mult, mult}, m3);
-      cv::multiply(surface, m3, surface);
+      cv::Mat mult = (gx * k.light.x + gy * k.light.y) * (-sign * k.density * sigma * 1.6) + 1.0;
+      mul_field(surface, mult);
       if (k.debossed) blend_to(hm, gray(0), 0.25f);
       if (k.paint_fill) blend_to(ink, rng.chance(0.5) ? gray(240) : cv::Scalar(40, 200, 240), 0.8f);
       break;
@@ -706,9 +741,12 @@ void compose(Rng& rng, Style style, const Look& k, cv::Mat& surface, const cv::M
       if (k.led) {
         cv::Mat glow;
         cv::GaussianBlur(ink, glow, cv::Size(0, 0), std::max(1.0, 0.12 * h));
-        cv::Mat g3;
-        cv::merge(std::vector<cv::Mat>{glow * (k.ink[0] * 0.6), glow * (k.ink[1] * 0.6), glow * (k.ink[2] * 0.6)}, g3);
-        surface += g3;
+        for (int y = 0; y < surface.rows; ++y) {
+          const float* g = glow.ptr<float>(y);
+          float* o = surface.ptr<float>(y);
+          for (int x = 0; x < surface.cols; ++x)
+            for (int c = 0; c < 3; ++c) o[3 * x + c] += g[x] * static_cast<float>(k.ink[c] * 0.6);
+        }
       }
       if (rng.chance(0.5)) add_specular(rng, surface, static_cast<float>(rng.uniform(20, 80)));  // glare on the glass
       break;
@@ -729,9 +767,7 @@ void draw_damage(Rng& rng, cv::Mat& surface, const cv::Point2f& origin, const st
       cv::Mat m = cv::Mat::zeros(surface.size(), CV_32F);
       cv::line(m, cv::Point(cvRound(a.x * 16), cvRound(a.y * 16)), cv::Point(cvRound(b.x * 16), cvRound(b.y * 16)),
                cv::Scalar(v), static_cast<int>(std::lround(w)), cv::LINE_AA, 4);
-      cv::Mat m3;
-      cv::merge(std::vector<cv::Mat>{m, m, m}, m3);
-      surface += m3;
+      add_field(surface, m, 1.f);
     } else {
       const cv::Rect2f r = q.bounds();
       cv::Mat m = cv::Mat::zeros(surface.size(), CV_32F);
@@ -744,10 +780,7 @@ void draw_damage(Rng& rng, cv::Mat& surface, const cv::Point2f& origin, const st
         cv::ellipse(m, c, ax, rng.uniform(0, 180), 0, 360, cv::Scalar(1), cv::FILLED, cv::LINE_AA);
       }
       cv::GaussianBlur(m, m, cv::Size(0, 0), std::max(0.8, 0.06 * std::min(r.width, r.height)));
-      m *= -rng.uniform(30, 90);
-      cv::Mat m3;
-      cv::merge(std::vector<cv::Mat>{m, m, m}, m3);
-      surface += m3;
+      add_field(surface, m, -static_cast<float>(rng.uniform(30, 90)));
     }
   }
 }
