@@ -36,6 +36,7 @@ const Registrar kSynth(
           ->check(CLI::Range(1, 256))
           ->capture_default_str();
       app.add_option("--max-size", o->max_size, "Largest image, WIDTHxHEIGHT")->capture_default_str();
+      app.add_flag("--fixed-size", o->exp.config.fill_max_size, "Every image exactly --max-size");
       app.add_option("--min-height", o->exp.config.min_char_height, "Smallest character cap height, pixels")
           ->check(CLI::Range(6, 400))
           ->capture_default_str();

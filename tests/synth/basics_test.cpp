@@ -114,6 +114,25 @@ TEST_CASE("samples are well formed for every style", "[synth]") {
   }
 }
 
+TEST_CASE("fill_max_size gives fixed-size images", "[synth]") {
+  SynthConfig cfg;
+  cfg.max_size = {640, 160};
+  cfg.fill_max_size = true;
+  Generator g(cfg, 5);
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    const Sample s = g.generate(i);
+    CHECK(s.image.size() == cv::Size(640, 160));
+    for (const auto& l : s.lines)
+      for (const auto& c : l.chars)
+        for (const auto& p : c.quad.pts) {
+          CHECK(p.x >= -1.f);
+          CHECK(p.x <= 641.f);
+          CHECK(p.y >= -1.f);
+          CHECK(p.y <= 161.f);
+        }
+  }
+}
+
 TEST_CASE("JSON Lines annotations round-trip", "[synth]") {
   Generator g(SynthConfig{}, 3);
   for (std::uint64_t i = 0; i < 6; ++i) {

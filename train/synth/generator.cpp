@@ -1029,12 +1029,21 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
   const float slack_w = static_cast<float>(max_size.width) - wb.width - 2 * min_margin;
   const float slack_h = static_cast<float>(max_size.height) - wb.height - 2 * min_margin;
   const float loose = rng.chance(0.5) ? 1.f : 0.25f;
-  const float mx_l = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_w * 0.5f * loose, 3.f * h_ref + slack_w * 0.1f * loose)));
-  const float mx_r = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_w * 0.5f * loose, 3.f * h_ref + slack_w * 0.1f * loose)));
-  const float my_t = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_h * 0.5f * loose, 2.f * h_ref + slack_h * 0.1f * loose)));
-  const float my_b = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_h * 0.5f * loose, 2.f * h_ref + slack_h * 0.1f * loose)));
-  const int img_w = std::clamp(static_cast<int>(std::ceil(wb.width + mx_l + mx_r)), 16, max_size.width);
-  const int img_h = std::clamp(static_cast<int>(std::ceil(wb.height + my_t + my_b)), 16, max_size.height);
+  float mx_l = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_w * 0.5f * loose, 3.f * h_ref + slack_w * 0.1f * loose)));
+  float mx_r = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_w * 0.5f * loose, 3.f * h_ref + slack_w * 0.1f * loose)));
+  float my_t = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_h * 0.5f * loose, 2.f * h_ref + slack_h * 0.1f * loose)));
+  float my_b = min_margin + static_cast<float>(rng.uniform(0, std::min(slack_h * 0.5f * loose, 2.f * h_ref + slack_h * 0.1f * loose)));
+  if (config_.fill_max_size) {
+    // Exactly max_size: the content lands anywhere the slack allows.
+    mx_l = min_margin + static_cast<float>(rng.uniform(0, std::max(0.f, slack_w)));
+    my_t = min_margin + static_cast<float>(rng.uniform(0, std::max(0.f, slack_h)));
+    mx_r = static_cast<float>(max_size.width) - wb.width - mx_l;
+    my_b = static_cast<float>(max_size.height) - wb.height - my_t;
+  }
+  const int img_w = config_.fill_max_size ? max_size.width
+                                          : std::clamp(static_cast<int>(std::ceil(wb.width + mx_l + mx_r)), 16, max_size.width);
+  const int img_h = config_.fill_max_size ? max_size.height
+                                          : std::clamp(static_cast<int>(std::ceil(wb.height + my_t + my_b)), 16, max_size.height);
   const cv::Matx33d place(1, 0, mx_l - wb.x, 0, 1, my_t - wb.y, 0, 0, 1);
   warp.set_homography(place * core);
 

@@ -60,6 +60,9 @@ struct SynthConfig {
   int min_char_height = 10;   ///< pixels
   int max_char_height = 120;  ///< pixels
   cv::Size max_size{1024, 512};  ///< largest image generated
+  /// Every image exactly max_size (the scene widens around the codes) instead of
+  /// sized to its content — fixed-size batches for training.
+  bool fill_max_size = false;
   int max_lines = 4;
 };
 
