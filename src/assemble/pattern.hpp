@@ -13,6 +13,10 @@ class Pattern {
  public:
   /// Compiles a pattern; throws ocr2s::PatternError naming the position of the
   /// first offending code point. An empty pattern matches only the empty string.
+  /// Unescaped whitespace in the pattern is ignored, as it is in the line matched
+  /// ("LOT \d{6}" is "LOT\d{6}"). Counts are at most 1000; a pattern whose
+  /// automaton would exceed 20000 states, or that nests groups deeper than 200,
+  /// is a PatternError too.
   static Pattern compile(std::string_view pattern);
 
   /// Whether the characters (one UTF-8 code point each, spaces already removed)

@@ -1,6 +1,7 @@
 // Internal: UTF-8 helpers. Labels in ocr2s are single Unicode code points encoded as UTF-8.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,5 +17,16 @@ std::string utf8_join(const std::vector<std::string>& labels);
 
 /// `text` with all ASCII whitespace removed.
 std::string strip_spaces(std::string_view text);
+
+/// Decodes the code point that starts at text[pos] and advances pos past it.
+/// Invalid input (a stray continuation byte, an overlong form, a surrogate, a value
+/// above U+10FFFF, a truncated sequence) decodes to U+FFFD, advancing past the
+/// maximal invalid subpart, with *valid set to false when valid is not null.
+/// Requires pos < text.size().
+char32_t utf8_next(std::string_view text, std::size_t& pos, bool* valid = nullptr);
+
+/// The UTF-8 encoding of one code point; surrogates and values above U+10FFFF
+/// encode as U+FFFD.
+std::string utf8_encode(char32_t cp);
 
 }  // namespace ocr2s

@@ -1,0 +1,277 @@
+#include "assemble/text.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_set>
+
+#include "core/quad_ops.hpp"
+#include "core/utf8.hpp"
+#include "ocr2s/errors.hpp"
+
+namespace ocr2s::assemble {
+namespace {
+
+// The classes of `row` ordered best first; ties keep the lower class index so the
+// order is deterministic.
+std::vector<int> ranked(const std::vector<float>& row, int n_labels) {
+  std::vector<int> idx(static_cast<std::size_t>(n_labels));
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) {
+    return row[static_cast<std::size_t>(a)] > row[static_cast<std::size_t>(b)];
+  });
+  return idx;
+}
+
+// The best label class of a masked row, ignoring the reject class. Among classes
+// of equal probability the lowest index wins; when the mask leaves every label at
+// 0 the first allowed one is taken (probability 0, so it can only be low-confidence).
+int best_label(const std::vector<float>& row, int n_labels, const std::vector<bool>& mask) {
+  int arg = -1;
+  for (int k = 0; k < n_labels; ++k) {
+    if (!mask.empty() && !mask[static_cast<std::size_t>(k)]) continue;
+    if (arg < 0 || row[static_cast<std::size_t>(k)] > row[static_cast<std::size_t>(arg)]) arg = k;
+  }
+  return arg < 0 ? 0 : arg;
+}
+
+int argmax(const std::vector<float>& row) {
+  int arg = 0;
+  for (std::size_t k = 1; k < row.size(); ++k) {
+    if (row[k] > row[static_cast<std::size_t>(arg)]) arg = static_cast<int>(k);
+  }
+  return arg;
+}
+
+// The smallest rectangle in the line's frame that encloses the given quads.
+Quad enclosing(const std::vector<const Quad*>& quads, cv::Point2f dir, cv::Point2f origin) {
+  const cv::Point2f n(-dir.y, dir.x);
+  float s0 = 0.f, s1 = 0.f, t0 = 0.f, t1 = 0.f;
+  bool first = true;
+  for (const Quad* q : quads) {
+    for (const auto& p : q->pts) {
+      const cv::Point2f d = p - origin;
+      const float s = d.dot(dir);
+      const float t = d.dot(n);
+      if (first) {
+        s0 = s1 = s;
+        t0 = t1 = t;
+        first = false;
+      }
+      s0 = std::min(s0, s), s1 = std::max(s1, s);
+      t0 = std::min(t0, t), t1 = std::max(t1, t);
+    }
+  }
+  const cv::Point2f c = origin + dir * (0.5f * (s0 + s1)) + n * (0.5f * (t0 + t1));
+  return oriented_rect(c, dir, s1 - s0, t1 - t0);
+}
+
+}  // namespace
+
+std::vector<bool> allow_mask(const Charset& charset, std::string_view allowlist) {
+  std::vector<bool> mask(static_cast<std::size_t>(charset.num_classes()), false);
+  mask.back() = true;  // the reject class: the veto is never masked
+  if (allowlist.empty()) {
+    // ReadOptions: an empty allowlist means the whole charset.
+    std::fill(mask.begin(), mask.end(), true);
+    return mask;
+  }
+  // Labels are single code points, and a valid code point has exactly one UTF-8
+  // encoding, so comparing the encoded strings compares code points.
+  const auto allowed = utf8_split(allowlist);
+  const std::unordered_set<std::string> set(allowed.begin(), allowed.end());
+  bool any = false;
+  for (std::size_t k = 0; k < charset.labels.size(); ++k) {
+    if (set.count(charset.labels[k]) != 0) mask[k] = any = true;
+  }
+  if (!any) {
+    throw InputError("allowlist \"" + std::string(allowlist) +
+                     "\" shares no character with the classifier's charset of " +
+                     std::to_string(charset.labels.size()) + " labels");
+  }
+  return mask;
+}
+
+void apply_mask(std::vector<float>& probs, const std::vector<bool>& mask) {
+  if (mask.empty()) return;
+  if (mask.size() != probs.size()) {
+    throw InputError("allowlist mask has " + std::to_string(mask.size()) +
+                     " classes but the probability row has " + std::to_string(probs.size()));
+  }
+  double sum = 0.0;
+  std::size_t allowed = 0;
+  for (std::size_t k = 0; k < probs.size(); ++k) {
+    if (!mask[k] || !(probs[k] > 0.f) || !std::isfinite(probs[k])) {
+      probs[k] = 0.f;
+    } else {
+      sum += probs[k];
+    }
+    if (mask[k]) ++allowed;
+  }
+  if (sum > 0.0) {
+    for (auto& p : probs) p = static_cast<float>(p / sum);
+  } else if (allowed > 0) {
+    // Every allowed class underflowed to 0: the classifier says nothing about
+    // them, so spread the mass evenly rather than return a row that is not a
+    // distribution.
+    for (std::size_t k = 0; k < probs.size(); ++k) {
+      probs[k] = mask[k] ? 1.f / static_cast<float>(allowed) : 0.f;
+    }
+  }
+}
+
+Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
+                 const Charset& charset, const DecodeOptions& options) {
+  const int n_labels = static_cast<int>(charset.labels.size());
+  const auto n_classes = static_cast<std::size_t>(charset.num_classes());
+  if (probs.size() != line.chars.size()) {
+    throw InputError("decode_line: " + std::to_string(probs.size()) + " probability rows for " +
+                     std::to_string(line.chars.size()) + " characters");
+  }
+  if (!options.mask.empty() && options.mask.size() != n_classes) {
+    throw InputError("decode_line: allowlist mask has " + std::to_string(options.mask.size()) +
+                     " classes but the charset has " + std::to_string(n_classes));
+  }
+  const int top_k = std::max(options.top_k, 1);
+
+  Line out;
+  std::vector<std::vector<float>> kept_rows;  // masked rows of the characters that stay
+  std::vector<int> winners;                   // their best label class
+  int prev_word = -1;
+  int word = -1;
+  for (std::size_t i = 0; i < line.chars.size(); ++i) {
+    const auto& row = probs[i];
+    if (row.size() != n_classes) {
+      throw InputError("decode_line: character " + std::to_string(i) + " has " +
+                       std::to_string(row.size()) + " class probabilities, the charset " +
+                       std::to_string(n_classes));
+    }
+    const SlotChar& slot = line.chars[i];
+    Char c;
+    c.quad = slot.quad;
+    // The veto is decided on the classifier's own distribution, before the
+    // allowlist: it says whether this is a character at all, which the allowlist
+    // does not change. Masking first would turn every well-read but disallowed
+    // character into a silent deletion instead of a low-confidence read.
+    if (argmax(row) == charset.reject_class()) {
+      // A vetoed detection has no reading: its label stays empty and its
+      // probability is that of the veto.
+      c.probability = row[static_cast<std::size_t>(charset.reject_class())];
+      c.status = CharStatus::kRejected;
+      c.word = slot.word;
+      out.rejected.push_back(std::move(c));
+      continue;
+    }
+    std::vector<float> masked = row;
+    apply_mask(masked, options.mask);
+    const int win = best_label(masked, n_labels, options.mask);
+    c.label = charset.labels[static_cast<std::size_t>(win)];
+    c.probability = masked[static_cast<std::size_t>(win)];
+    c.status =
+        c.probability >= options.min_confidence ? CharStatus::kOk : CharStatus::kLowConfidence;
+    // top_k: labels only (the veto is not a reading), best first after masking,
+    // classes the mask removed left out; the winner is always first.
+    c.top_k.push_back({c.label, c.probability});
+    for (const int k : ranked(masked, n_labels)) {
+      if (static_cast<int>(c.top_k.size()) >= top_k) break;
+      if (k == win || !(masked[static_cast<std::size_t>(k)] > 0.f)) continue;
+      c.top_k.push_back(
+          {charset.labels[static_cast<std::size_t>(k)], masked[static_cast<std::size_t>(k)]});
+    }
+    // Words are renumbered densely over the characters that stay, so that
+    // Char::word counts the spaces of Line::text even when a whole word was vetoed.
+    if (slot.word != prev_word) {
+      prev_word = slot.word;
+      ++word;
+    }
+    c.word = word;
+    out.chars.push_back(std::move(c));
+    masked.resize(static_cast<std::size_t>(n_labels));  // the veto is never a pattern choice
+    kept_rows.push_back(std::move(masked));
+    winners.push_back(win);
+  }
+
+  if (options.pattern != nullptr) {
+    const Pattern::Decoded d = options.pattern->decode(kept_rows, charset.labels);
+    out.pattern_matched = d.matched;
+    if (d.matched) {
+      for (std::size_t i = 0; i < out.chars.size(); ++i) {
+        const int k = d.classes[i];
+        if (k == winners[i]) continue;
+        Char& c = out.chars[i];
+        c.label = charset.labels[static_cast<std::size_t>(k)];
+        c.probability = kept_rows[i][static_cast<std::size_t>(k)];
+        c.status = CharStatus::kPatternCorrected;
+        out.corrected.push_back(static_cast<int>(i));
+      }
+    }
+  }
+
+  std::vector<const Quad*> quads;
+  for (std::size_t i = 0; i < out.chars.size(); ++i) {
+    const Char& c = out.chars[i];
+    if (i > 0 && c.word != out.chars[i - 1].word) out.text.push_back(' ');
+    out.text += c.label;
+    quads.push_back(&c.quad);
+  }
+  out.confidence = 0.f;
+  if (!out.chars.empty()) {
+    out.confidence = out.chars.front().probability;
+    for (const auto& c : out.chars) out.confidence = std::min(out.confidence, c.probability);
+  }
+  // The line quad encloses the characters that stay: a vetoed blob at the end of
+  // the line must not stretch it.
+  out.quad = quads.empty() || out.rejected.empty() ? line.quad
+                                                   : enclosing(quads, line.direction, line.origin);
+  return out;
+}
+
+Verification verify(const std::vector<Line>& lines, const std::string& expected) {
+  Verification v;
+  v.expected = expected;
+  bool all_trusted = true;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) v.read.push_back('\n');
+    v.read += lines[i].text;
+    for (const auto& c : lines[i].chars) {
+      if (c.status != CharStatus::kOk && c.status != CharStatus::kPatternCorrected)
+        all_trusted = false;
+    }
+  }
+  const auto exp = utf8_split(strip_spaces(expected));
+  const auto got = utf8_split(strip_spaces(v.read));
+  const std::size_t n = exp.size();
+  const std::size_t m = got.size();
+  // Levenshtein distance by the Wagner–Fischer table (Wagner & Fischer, "The
+  // string-to-string correction problem", JACM 21(1), 1974), then one traceback
+  // that prefers the diagonal: an expected character agrees when the optimal
+  // alignment pairs it with an equal read character.
+  std::vector<int> d((n + 1) * (m + 1));
+  auto at = [&](std::size_t i, std::size_t j) -> int& { return d[i * (m + 1) + j]; };
+  for (std::size_t i = 0; i <= n; ++i) at(i, 0) = static_cast<int>(i);
+  for (std::size_t j = 0; j <= m; ++j) at(0, j) = static_cast<int>(j);
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      const int sub = at(i - 1, j - 1) + (exp[i - 1] == got[j - 1] ? 0 : 1);
+      at(i, j) = std::min({sub, at(i - 1, j) + 1, at(i, j - 1) + 1});
+    }
+  }
+  v.edit_distance = at(n, m);
+  v.agree.assign(n, false);
+  std::size_t i = n, j = m;
+  while (i > 0 && j > 0) {
+    const bool same = exp[i - 1] == got[j - 1];
+    if (at(i, j) == at(i - 1, j - 1) + (same ? 0 : 1)) {
+      v.agree[i - 1] = same;
+      --i, --j;
+    } else if (at(i, j) == at(i - 1, j) + 1) {
+      --i;  // expected character missing from the reading
+    } else {
+      --j;  // extra character in the reading
+    }
+  }
+  v.passed = v.edit_distance == 0 && all_trusted;
+  return v;
+}
+
+}  // namespace ocr2s::assemble

@@ -1,0 +1,257 @@
+// [assemble] class probabilities → text: allowlist masks, per-character status,
+// top-k, rejection, pattern decoding in a line, and verification.
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "assemble/fixtures.hpp"
+#include "assemble/layout.hpp"
+#include "assemble/text.hpp"
+#include "ocr2s/errors.hpp"
+
+using namespace ocr2s;
+using namespace ocr2s::assemble;
+
+namespace {
+
+// 0-9, A-Z, then '.', '-' and 'µ' (two bytes); class 39 is "not a character".
+Charset charset() {
+  Charset cs;
+  for (char c = '0'; c <= '9'; ++c) cs.labels.emplace_back(1, c);
+  for (char c = 'A'; c <= 'Z'; ++c) cs.labels.emplace_back(1, c);
+  cs.labels.push_back(".");
+  cs.labels.push_back("-");
+  cs.labels.push_back("µ");
+  return cs;
+}
+
+int cls(const Charset& cs, const std::string& label) {
+  if (label == "<reject>") return cs.reject_class();
+  for (std::size_t k = 0; k < cs.labels.size(); ++k) {
+    if (cs.labels[k] == label) return static_cast<int>(k);
+  }
+  FAIL("no label " << label);
+  return -1;
+}
+
+// A distribution with the given peaks and the remaining mass spread evenly.
+std::vector<float> dist(const Charset& cs,
+                        const std::vector<std::pair<std::string, float>>& peaks) {
+  float rest = 1.f;
+  for (const auto& p : peaks) rest -= p.second;
+  const auto n = static_cast<std::size_t>(cs.num_classes());
+  std::vector<float> r(n, rest / static_cast<float>(n - peaks.size()));
+  for (const auto& p : peaks) r[static_cast<std::size_t>(cls(cs, p.first))] = p.second;
+  return r;
+}
+
+// A horizontal line of n characters with the given word indices.
+LayoutLine line_of(const std::vector<int>& words) {
+  std::vector<test::Slot> slots;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    // Words 1.5 heights apart, characters at a 0.8-height pitch.
+    slots.push_back(
+        {16.f * static_cast<float>(i) + 30.f * static_cast<float>(words[i]), 0.f, 12.f, 20.f});
+  }
+  return make_line(test::place({20.f, 40.f}, 0.f, slots), words);
+}
+
+float sum(const std::vector<float>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.f);
+}
+
+std::vector<int> positions(const Line& l) {
+  return l.corrected;
+}
+
+}  // namespace
+
+TEST_CASE("allow_mask and apply_mask: masked classes vanish, the rest renormalise", "[assemble]") {
+  const Charset cs = charset();
+  const auto mask = allow_mask(cs, "0123456789µ");
+  REQUIRE(mask.size() == static_cast<std::size_t>(cs.num_classes()));
+  CHECK(std::count(mask.begin(), mask.end(), true) == 12);  // 10 digits, µ, the veto
+  CHECK(mask[static_cast<std::size_t>(cls(cs, "µ"))]);
+  CHECK(mask[static_cast<std::size_t>(cs.reject_class())]);
+  CHECK_FALSE(mask[static_cast<std::size_t>(cls(cs, "O"))]);
+
+  auto p = dist(cs, {{"O", 0.7f}, {"0", 0.2f}});
+  const float before_0 = p[0], before_1 = p[1];
+  apply_mask(p, mask);
+  // Float sums of 40 terms: 1e-6 is a few ulps of 1.
+  CHECK(sum(p) == Approx(1.f).margin(1e-6));
+  CHECK(p[static_cast<std::size_t>(cls(cs, "O"))] == 0.f);
+  // Allowed classes keep their ratios.
+  CHECK(p[0] / p[1] == Approx(before_0 / before_1).epsilon(1e-5));
+  CHECK(p[0] > 0.6f);  // '0' now holds most of the mass
+
+  // An allowlist with nothing in the charset is an error, naming it.
+  try {
+    allow_mask(cs, "xyz");
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).find("\"xyz\"") != std::string::npos);
+  }
+  // Empty means the whole charset (ReadOptions::allowlist).
+  const auto all = allow_mask(cs, "");
+  CHECK(std::count(all.begin(), all.end(), true) == cs.num_classes());
+
+  auto wrong = dist(cs, {});
+  wrong.pop_back();
+  CHECK_THROWS_AS(apply_mask(wrong, mask), InputError);
+}
+
+TEST_CASE("decode_line: words, confidence, status and top-k", "[assemble]") {
+  const Charset cs = charset();
+  const LayoutLine layout = line_of({0, 0, 1, 1, 1});
+  const std::vector<std::vector<float>> probs{
+      dist(cs, {{"A", 0.95f}}), dist(cs, {{"B", 0.5f}, {"8", 0.3f}}), dist(cs, {{"1", 0.9f}}),
+      dist(cs, {{"2", 0.99f}}), dist(cs, {{"µ", 0.8f}})};
+  DecodeOptions opt;
+  opt.top_k = 3;
+  opt.min_confidence = 0.6f;
+  const Line line = decode_line(layout, probs, cs, opt);
+
+  CHECK(line.text == "AB 12µ");
+  REQUIRE(line.chars.size() == 5);
+  CHECK(line.confidence == Approx(0.5f));  // the weakest character
+  CHECK(line.chars[1].status == CharStatus::kLowConfidence);
+  CHECK(line.chars[0].status == CharStatus::kOk);
+  CHECK(line.chars[1].top_k.size() == 3);
+  CHECK(line.chars[1].top_k[0].label == "B");
+  CHECK(line.chars[1].top_k[1].label == "8");
+  CHECK(line.chars[1].top_k[1].probability == Approx(0.3f));
+  CHECK(line.chars[1].top_k[0].probability >= line.chars[1].top_k[2].probability);
+  CHECK(line.chars[3].word == 1);
+  CHECK(line.rejected.empty());
+  CHECK_FALSE(line.pattern_matched);  // no pattern given
+  for (std::size_t i = 0; i < 5; ++i)
+    CHECK(test::dist(line.chars[i].quad.center(), layout.chars[i].quad.center()) < 1e-4f);
+
+  CHECK_THROWS_AS(decode_line(layout, {probs.begin(), probs.end() - 1}, cs, opt), InputError);
+}
+
+TEST_CASE("decode_line: vetoed detections go to rejected and leave no gap in the words",
+          "[assemble]") {
+  const Charset cs = charset();
+  // Word 1 is a single vetoed blob: the text must not get two spaces.
+  const LayoutLine layout = line_of({0, 0, 1, 2});
+  const std::vector<std::vector<float>> probs{
+      dist(cs, {{"A", 0.9f}}), dist(cs, {{"<reject>", 0.8f}}), dist(cs, {{"<reject>", 0.7f}}),
+      dist(cs, {{"7", 0.9f}})};
+  const Line line = decode_line(layout, probs, cs, DecodeOptions{});
+  CHECK(line.text == "A 7");
+  REQUIRE(line.chars.size() == 2);
+  CHECK(line.chars[1].word == 1);
+  REQUIRE(line.rejected.size() == 2);
+  CHECK(line.rejected[0].status == CharStatus::kRejected);
+  CHECK(line.rejected[0].probability == Approx(0.8f));
+  // The line quad encloses only the characters that stay.
+  CHECK(line.quad.width() ==
+        Approx(layout.chars[3].quad.pts[1].x - layout.chars[0].quad.pts[0].x).margin(1e-3));
+
+  // The veto is decided before the allowlist: a clear 'A' under a digits-only
+  // allowlist is a low-confidence digit, not a silent deletion.
+  DecodeOptions digits;
+  digits.mask = allow_mask(cs, "0123456789");
+  // Masked: '4' 0.05 / (0.05 + 0.04 + 0.04 + 8 × 0.02 / 36) ≈ 0.37.
+  const Line masked = decode_line(
+      line_of({0}), {dist(cs, {{"A", 0.85f}, {"4", 0.05f}, {"9", 0.04f}, {"<reject>", 0.04f}})}, cs,
+      digits);
+  REQUIRE(masked.chars.size() == 1);
+  CHECK(masked.chars[0].label == "4");
+  CHECK(masked.chars[0].probability == Approx(0.05f / (0.13f + 8.f * 0.02f / 36.f)).epsilon(1e-4));
+  CHECK(masked.chars[0].status == CharStatus::kLowConfidence);
+  for (const auto& c : masked.chars[0].top_k)
+    CHECK(c.label.find_first_not_of("0123456789") == std::string::npos);
+}
+
+TEST_CASE("decode_line: a pattern corrects the positions it must and reports them", "[assemble]") {
+  const Charset cs = charset();
+  const Pattern pattern = Pattern::compile("L\\d{3}");
+  const LayoutLine layout = line_of({0, 0, 0, 0});
+  // '0' read as 'O' (0.7 vs 0.25), 'L' read well.
+  const std::vector<std::vector<float>> probs{dist(cs, {{"L", 0.9f}}), dist(cs, {{"1", 0.9f}}),
+                                              dist(cs, {{"O", 0.7f}, {"0", 0.25f}}),
+                                              dist(cs, {{"5", 0.9f}})};
+  DecodeOptions opt;
+  opt.pattern = &pattern;
+  const Line line = decode_line(layout, probs, cs, opt);
+  CHECK(line.text == "L105");
+  CHECK(line.pattern_matched);
+  CHECK(positions(line) == std::vector<int>{2});
+  CHECK(line.chars[2].status == CharStatus::kPatternCorrected);
+  CHECK(line.chars[2].probability == Approx(0.25f).margin(1e-6));
+  CHECK(line.chars[2].top_k[0].label == "O");  // the classifier's own choice stays first
+  CHECK(line.chars[1].status == CharStatus::kOk);
+  CHECK(line.confidence == Approx(0.25f).margin(1e-6));
+
+  // A length no string of the pattern has: the reading is left as it was.
+  const Line longer = decode_line(line_of({0, 0, 0, 0, 0}),
+                                  {probs[0], probs[1], probs[2], probs[3], probs[3]}, cs, opt);
+  CHECK(longer.text == "L1O55");
+  CHECK_FALSE(longer.pattern_matched);
+  CHECK(longer.corrected.empty());
+
+  // The pattern runs over the characters that stay, across words, after the mask:
+  // the allowlist removes '1', so the pattern's digit must be something else.
+  DecodeOptions both = opt;
+  both.mask = allow_mask(cs, "L023456789");
+  const LayoutLine spaced = line_of({0, 1, 1, 1, 1});
+  const Line l2 = decode_line(spaced,
+                              {probs[0], dist(cs, {{"<reject>", 0.9f}}),
+                               dist(cs, {{"1", 0.6f}, {"7", 0.3f}}), probs[2], probs[3]},
+                              cs, both);
+  CHECK(l2.text == "L 705");
+  CHECK(l2.pattern_matched);
+  CHECK(l2.rejected.size() == 1);
+}
+
+TEST_CASE("verify: whitespace-insensitive alignment by edit distance", "[assemble]") {
+  auto make = [](const std::string& text, CharStatus status = CharStatus::kOk) {
+    Line l;
+    l.text = text;
+    for (const char c : text) {
+      if (c == ' ') continue;
+      Char ch;
+      ch.label = std::string(1, c);
+      ch.status = status;
+      l.chars.push_back(ch);
+    }
+    return l;
+  };
+
+  const auto exact = verify({make("LOT 12"), make("AB")}, "LOT12\nA B");
+  CHECK(exact.passed);
+  CHECK(exact.edit_distance == 0);
+  CHECK(exact.read == "LOT 12\nAB");
+  CHECK(exact.agree == std::vector<bool>(7, true));
+
+  // An inserted character: distance 1, every expected character still agrees.
+  const auto inserted = verify({make("AB1C")}, "ABC");
+  CHECK_FALSE(inserted.passed);
+  CHECK(inserted.edit_distance == 1);
+  CHECK(inserted.agree == std::vector<bool>{true, true, true});
+
+  // A missing character: distance 1, that one disagrees and the rest align.
+  const auto missing = verify({make("ACD")}, "ABCD");
+  CHECK(missing.edit_distance == 1);
+  CHECK(missing.agree == std::vector<bool>{true, false, true, true});
+
+  // A substitution.
+  const auto sub = verify({make("A8C")}, "ABC");
+  CHECK(sub.edit_distance == 1);
+  CHECK(sub.agree == std::vector<bool>{true, false, true});
+
+  // The right text read with a low-confidence character does not pass.
+  const auto weak = verify({make("ABC", CharStatus::kLowConfidence)}, "ABC");
+  CHECK(weak.edit_distance == 0);
+  CHECK_FALSE(weak.passed);
+  CHECK(verify({make("ABC", CharStatus::kPatternCorrected)}, "ABC").passed);
+
+  const auto none = verify({}, "AB");
+  CHECK(none.edit_distance == 2);
+  CHECK(none.agree == std::vector<bool>{false, false});
+}
