@@ -1,5 +1,7 @@
 #include "assemble/text.hpp"
 
+#include "core/align.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -240,35 +242,13 @@ Verification verify(const std::vector<Line>& lines, const std::string& expected)
   }
   const auto exp = utf8_split(strip_spaces(expected));
   const auto got = utf8_split(strip_spaces(v.read));
-  const std::size_t n = exp.size();
-  const std::size_t m = got.size();
-  // Levenshtein distance by the Wagner–Fischer table (Wagner & Fischer, "The
-  // string-to-string correction problem", JACM 21(1), 1974), then one traceback
-  // that prefers the diagonal: an expected character agrees when the optimal
-  // alignment pairs it with an equal read character.
-  std::vector<int> d((n + 1) * (m + 1));
-  auto at = [&](std::size_t i, std::size_t j) -> int& { return d[i * (m + 1) + j]; };
-  for (std::size_t i = 0; i <= n; ++i) at(i, 0) = static_cast<int>(i);
-  for (std::size_t j = 0; j <= m; ++j) at(0, j) = static_cast<int>(j);
-  for (std::size_t i = 1; i <= n; ++i) {
-    for (std::size_t j = 1; j <= m; ++j) {
-      const int sub = at(i - 1, j - 1) + (exp[i - 1] == got[j - 1] ? 0 : 1);
-      at(i, j) = std::min({sub, at(i - 1, j) + 1, at(i, j - 1) + 1});
-    }
-  }
-  v.edit_distance = at(n, m);
-  v.agree.assign(n, false);
-  std::size_t i = n, j = m;
-  while (i > 0 && j > 0) {
-    const bool same = exp[i - 1] == got[j - 1];
-    if (at(i, j) == at(i - 1, j - 1) + (same ? 0 : 1)) {
-      v.agree[i - 1] = same;
-      --i, --j;
-    } else if (at(i, j) == at(i - 1, j) + 1) {
-      --i;  // expected character missing from the reading
-    } else {
-      --j;  // extra character in the reading
-    }
+  // An expected character agrees when the minimum-edit alignment pairs it with
+  // an equal read character.
+  const auto steps = align(exp, got);
+  v.edit_distance = edit_distance(steps, exp, got);
+  v.agree.assign(exp.size(), false);
+  for (const auto& st : steps) {
+    if (st.i >= 0 && st.j >= 0) v.agree[st.i] = exp[st.i] == got[st.j];
   }
   v.passed = v.edit_distance == 0 && all_trusted;
   return v;
