@@ -16,6 +16,7 @@ struct SynthOptions {
   std::string styles;
   std::string max_size = "1024x512";
   int crop_size = 32;
+  std::string preview_cell = "400x200";
 };
 
 const Registrar kSynth(
@@ -58,10 +59,16 @@ const Registrar kSynth(
       app.add_option("--preview-count", o->exp.preview_count, "Images on the preview sheet")
           ->check(CLI::Range(1, 400))
           ->capture_default_str();
+      app.add_option("--preview-columns", o->exp.preview_columns, "Columns of the preview sheet")
+          ->check(CLI::Range(1, 64))
+          ->capture_default_str();
+      app.add_option("--preview-cell", o->preview_cell, "Largest size of one preview image, WIDTHxHEIGHT")
+          ->capture_default_str();
       return [o]() {
         o->exp.config.styles = synth::parse_style_list(o->styles);
         o->exp.config.max_size = synth::parse_size(o->max_size);
         o->exp.crop.size = cv::Size(o->crop_size, o->crop_size);
+        o->exp.preview_cell = synth::parse_size(o->preview_cell);
         const bool tty = stderr_is_tty();
         const auto summary = synth::export_dataset(o->exp, [&](std::uint64_t done) {
           if (tty) std::fprintf(stderr, "\rsynth: %llu / %llu", static_cast<unsigned long long>(done),

@@ -95,6 +95,9 @@ std::string image_file_name(std::uint64_t index, std::uint64_t count) {
 ExportSummary export_dataset(const ExportOptions& opt, const std::function<void(std::uint64_t)>& progress) {
   if (opt.out_dir.empty()) throw InputError("synth: no output folder given");
   if (opt.threads < 1 || opt.threads > 256) throw InputError("synth: threads must be in [1, 256]");
+  if (opt.preview && (opt.preview_columns < 1 || opt.preview_cell.width < 16 || opt.preview_cell.height < 16)) {
+    throw InputError("synth: preview needs at least one column and cells of at least 16×16");
+  }
   if (opt.crops && (opt.crop.size.width < 4 || opt.crop.size.height < 4 || opt.crop.height_factor <= 0.f)) {
     throw InputError("synth: crop size must be at least 4×4 and the height factor positive");
   }
@@ -181,7 +184,7 @@ ExportSummary export_dataset(const ExportOptions& opt, const std::function<void(
   jsonl.flush();
   tsv.flush();
   if (!jsonl || !tsv) throw InputError(opt.out_dir + ": write failed (disk full?)");
-  if (opt.preview && !previews.empty()) write_png(out / "preview.png", contact_sheet(previews, 4, cv::Size(400, 200)));
+  if (opt.preview && !previews.empty()) write_png(out / "preview.png", contact_sheet(previews, opt.preview_columns, opt.preview_cell));
   return summary;
 }
 

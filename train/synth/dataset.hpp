@@ -22,6 +22,8 @@ struct ExportOptions {
   CropGeometry crop;
   bool preview = false;        ///< also write preview.png (annotated contact sheet)
   int preview_count = 24;      ///< images on the sheet (the first ones)
+  int preview_columns = 4;
+  cv::Size preview_cell{400, 200};  ///< each image is scaled down to fit
 };
 
 struct ExportSummary {

@@ -29,6 +29,9 @@ namespace {
 constexpr float kMinCellWidth = 0.35f;
 /// Ink below this alpha does not widen a cell along the line (antialiasing fringe).
 constexpr float kCellInkAlpha = 0.05f;
+/// Cells are grown by half a pixel on every side: the antialiasing fringe of the
+/// ink's outermost pixels (a large share of a 2-px '.') then lies inside.
+constexpr float kCellPad = 0.5f;
 /// Ink at or above this alpha outside the cap band extends the cell across the
 /// line (',' and '_' below the baseline, the overshoot of round glyphs); fainter
 /// antialiasing fringe does not, so most cells of a line share their edges.
@@ -440,8 +443,10 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
         pc.x1 = cx1;
       }
       const float iy_top = pc.origin.y + iy0, iy_bot = pc.origin.y + iy1;
-      pc.top = std::min(iy_top, -b.h);
-      pc.bottom = std::max(iy_bot, 0.f);
+      pc.top = std::min(iy_top, -b.h) - kCellPad;
+      pc.bottom = std::max(iy_bot, 0.f) + kCellPad;
+      pc.x0 -= kCellPad;
+      pc.x1 += kCellPad;
     };
     make_cell();
     // Cells never overlap more than the block allows (touching characters).
@@ -780,7 +785,11 @@ void draw_damage(Rng& rng, cv::Mat& surface, const cv::Point2f& origin, const st
         cv::ellipse(m, c, ax, rng.uniform(0, 180), 0, 360, cv::Scalar(1), cv::FILLED, cv::LINE_AA);
       }
       cv::GaussianBlur(m, m, cv::Size(0, 0), std::max(0.8, 0.06 * std::min(r.width, r.height)));
-      add_field(surface, m, -static_cast<float>(rng.uniform(30, 90)));
+      // Multiplicative: dirt also dims a specular highlight, which an additive
+      // darkening would leave saturated (invisible).
+      const float k = static_cast<float>(rng.uniform(0.2, 0.55));
+      cv::Mat keep = 1.0 - m * k;
+      mul_field(surface, keep);
     }
   }
 }
@@ -927,6 +936,8 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
     const double kr = rng.uniform();
     Mark mk;
     mk.kind = kr < 0.3 ? MarkKind::kBarcode : kr < 0.45 ? MarkKind::kMatrix : kr < 0.7 ? MarkKind::kLogo : MarkKind::kRule;
+    // Displays show icons and bars, not printed codes.
+    if (style == Style::kSegment) mk.kind = kr < 0.6 ? MarkKind::kLogo : MarkKind::kRule;
     float w, hh;
     switch (mk.kind) {
       case MarkKind::kBarcode:
@@ -1103,8 +1114,8 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
   ThermalField thermal;
   if (style == Style::kThermal) {
     thermal.dead_vertical = rng.chance(0.5);
-    thermal.dead_width = static_cast<float>(rng.uniform(0.7, 2.0));
-    const int n_dead = rng.chance(0.6) ? rng.integer(1, 4) : 0;
+    thermal.dead_width = static_cast<float>(rng.uniform(0.8, 2.5));
+    const int n_dead = rng.chance(0.7) ? rng.integer(1, 5) : 0;
     for (int i = 0; i < n_dead; ++i) {
       thermal.dead.push_back(thermal.dead_vertical ? static_cast<float>(rng.uniform(text_bounds.x, text_bounds.x + text_bounds.width))
                                                    : static_cast<float>(rng.uniform(text_bounds.y, text_bounds.y + text_bounds.height)));
@@ -1114,7 +1125,7 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
       thermal.fade_dx = std::max(1.f, text_bounds.width * static_cast<float>(rng.uniform(0.5, 1.5)));
       thermal.fade_lo = static_cast<float>(rng.uniform(0.35, 0.8));
     }
-    if (rng.chance(0.5)) {
+    if (rng.chance(0.6)) {
       thermal.void_seed = rng.fork();
       thermal.void_cell = std::max(1.f, h_ref * static_cast<float>(rng.uniform(0.06, 0.15)));
       thermal.void_rate = static_cast<float>(rng.uniform(0.03, 0.15));

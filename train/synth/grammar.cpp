@@ -223,15 +223,22 @@ std::string make_code(Rng& rng, const Alphabet& alpha, Style style, int max_char
     case Style::kStamped: w = {0.35, 0.1, 0.2, 0.2, 0.15, 0.0, 0.0}; break;
     default: w = {0.2, 0.25, 0.2, 0.2, 0.15, 0.0, 0.0}; break;
   }
+  // A format that does not fit is drawn again (a few times) rather than cut, so
+  // dates and prefixed fields stay whole where the line has room for them.
   std::string s;
-  switch (rng.weighted(w)) {
-    case 0: s = serial(b); break;
-    case 1: s = lot(b); break;
-    case 2: s = date(b); break;
-    case 3: s = part(b); break;
-    case 4: s = random_string(b); break;
-    case 5: s = reading(b); break;
-    default: s = time_of_day(b); break;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    switch (rng.weighted(w)) {
+      case 0: s = serial(b); break;
+      case 1: s = lot(b); break;
+      case 2: s = date(b); break;
+      case 3: s = part(b); break;
+      case 4: s = random_string(b); break;
+      case 5: s = reading(b); break;
+      default: s = time_of_day(b); break;
+    }
+    int n = 0;
+    for (char c : s) n += (c != ' ' && (static_cast<unsigned char>(c) & 0xC0) != 0x80) ? 1 : 0;
+    if (n <= max_chars) break;
   }
   s = sanitise(b, alpha, s, std::max(1, max_chars));
   if (s.empty()) s = b.any();
