@@ -727,8 +727,13 @@ void compose(Rng& rng, Style style, const Look& k, cv::Mat& surface, const cv::M
       cv::Sobel(hm, gx, CV_32F, 1, 0, 3, 0.125);
       cv::Sobel(hm, gy, CV_32F, 0, 1, 3, 0.125);
       const float sign = k.debossed ? -1.f : 1.f;
-      cv::Mat mult = (gx * k.light.x + gy * k.light.y) * (-sign * k.density * sigma * 1.6) + 1.0;
+      const cv::Mat slope = (gx * k.light.x + gy * k.light.y) * (-sign * k.density * sigma * 1.6);
+      cv::Mat mult = slope + 1.0;
       mul_field(surface, mult);
+      // Edges facing the light also catch a highlight independent of the
+      // material's albedo: what keeps codes on black rubber readable.
+      cv::Mat glint = cv::max(slope, 0.0);
+      add_field(surface, glint, 70.f);
       if (k.debossed) blend_to(hm, gray(0), 0.25f);
       if (k.paint_fill) blend_to(ink, rng.chance(0.5) ? gray(240) : cv::Scalar(40, 200, 240), 0.8f);
       break;
