@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
 
 #include "ocr2s/errors.hpp"
 #include "synth/crops.hpp"
@@ -217,4 +220,46 @@ TEST_CASE("line crops: one per character plus rejects", "[synth]") {
     REQUIRE(again.size() == crops.size());
     for (std::size_t k = 0; k < crops.size(); ++k) CHECK(cv::norm(crops[k].gray8, again[k].gray8, cv::NORM_INF) == 0);
   }
+}
+
+TEST_CASE("line crops sit on their characters; background rejects touch none", "[synth]") {
+  Generator g(SynthConfig{}, 31);
+  CropGeometry geo;
+  int n_background = 0;
+  for (std::uint64_t i = 0; i < 10; ++i) {
+    const Sample s = g.generate(i);
+    const auto crops = sample_line_crops(s, geo, i);
+    for (const auto& c : crops) {
+      const cv::Point2f dir = c.box.direction;
+      CHECK(std::fabs(std::hypot(dir.x, dir.y) - 1.0) < 1e-3);
+      CHECK(c.box.width == Approx(c.box.height).epsilon(1e-4));  // 32×32 crops: square boxes
+      if (c.kind == LabelledCrop::Kind::kChar) {
+        const auto& line = s.lines[static_cast<std::size_t>(c.line)];
+        const Quad& q = line.chars[static_cast<std::size_t>(c.index)].quad;
+        // Along the line the crop is centred on the character (1 px slack for
+        // the line fit); its height is 1.3 line heights, and the line height is
+        // a robust mean of the quads' heights (0.7–1.5 of this one's, since
+        // ',' and '_' cells are taller than the band).
+        const cv::Point2f d = c.box.center - q.center();
+        CHECK(std::fabs(d.x * dir.x + d.y * dir.y) <= 0.5f * q.width() + 1.f);
+        const float ratio = c.box.height / (geo.height_factor * q.height());
+        CHECK(ratio >= 0.6f);
+        CHECK(ratio <= 1.5f);
+      } else if (c.kind == LabelledCrop::Kind::kBackground) {
+        ++n_background;
+        std::vector<cv::Point2f> box = {
+            c.box.center + dir * (-0.5f * c.box.width) + cv::Point2f(-dir.y, dir.x) * (-0.5f * c.box.height),
+            c.box.center + dir * (0.5f * c.box.width) + cv::Point2f(-dir.y, dir.x) * (-0.5f * c.box.height),
+            c.box.center + dir * (0.5f * c.box.width) + cv::Point2f(-dir.y, dir.x) * (0.5f * c.box.height),
+            c.box.center + dir * (-0.5f * c.box.width) + cv::Point2f(-dir.y, dir.x) * (0.5f * c.box.height)};
+        for (const auto& l : s.lines) {
+          for (const auto& ch : l.chars) {
+            std::vector<cv::Point2f> q(ch.quad.pts.begin(), ch.quad.pts.end()), out;
+            CHECK(cv::intersectConvexConvex(box, q, out, true) <= 0.5f);
+          }
+        }
+      }
+    }
+  }
+  CHECK(n_background > 0);
 }

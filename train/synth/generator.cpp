@@ -858,7 +858,11 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
   for (int bi = 0; bi < n_blocks; ++bi) {
     const float h = bi == 0 ? base_h
                             : std::clamp(base_h * static_cast<float>(rng.log_uniform(0.6, 1.5)), min_h, max_h);
-    blocks.push_back(plan_block(rng, style, h));
+    // A face that draws none of the charset (DSEG14 for a lower-case charset)
+    // is replaced by another draw; only a style with no usable face is an error.
+    BlockPlan b = plan_block(rng, style, h);
+    for (int attempt = 0; attempt < 12 && drawable(charset_, b).empty(); ++attempt) b = plan_block(rng, style, h);
+    blocks.push_back(std::move(b));
   }
 
   // Codes: as many characters as fit the widest image at this size and angle.
@@ -1111,6 +1115,51 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
 
   // ---- drawing on the plane ----
   cv::Mat surface = make_surface(rng, canvas_size, look.surface, look.background);
+  // A label stuck on a part: the marked surface is a rectangle around the
+  // content, on another material, with a soft drop shadow.
+  const bool labelled = (style == Style::kPrinted || style == Style::kThermal ||
+                         (style == Style::kDotMatrix && look.surface == Surface::kPaper)) &&
+                        rng.chance(0.35);
+  if (labelled) {
+    const float m = h_ref * static_cast<float>(rng.uniform(0.6, 2.0));
+    const cv::Rect2f label = inflate(content, m);
+    static const std::vector<std::pair<Surface, cv::Scalar>> kParts = {
+        {Surface::kCardboard, {110, 160, 195}}, {Surface::kMetal, {150, 150, 150}},
+        {Surface::kPlastic, {40, 40, 40}},      {Surface::kPlastic, {160, 110, 60}},
+        {Surface::kMetal, {90, 95, 100}},       {Surface::kPlastic, {200, 200, 195}}};
+    const auto& part = rng.pick(kParts);
+    cv::Mat outer = make_surface(rng, canvas_size, part.first, jitter_colour(rng, part.second, 12));
+    cv::Mat mask(canvas_size, CV_32F, cv::Scalar(0));
+    const cv::Rect lr(static_cast<int>(std::lround(label.x - origin.x)), static_cast<int>(std::lround(label.y - origin.y)),
+                      static_cast<int>(std::lround(label.width)), static_cast<int>(std::lround(label.height)));
+    const float radius = std::min(label.width, label.height) * static_cast<float>(rng.uniform(0.0, 0.12));
+    cv::Mat m8(canvas_size, CV_8U, cv::Scalar(0));
+    const int rr = static_cast<int>(radius);
+    cv::rectangle(m8, cv::Rect(lr.x + rr, lr.y, std::max(1, lr.width - 2 * rr), lr.height), cv::Scalar(255), cv::FILLED);
+    cv::rectangle(m8, cv::Rect(lr.x, lr.y + rr, lr.width, std::max(1, lr.height - 2 * rr)), cv::Scalar(255), cv::FILLED);
+    if (rr > 0) {
+      for (const cv::Point c : {cv::Point(lr.x + rr, lr.y + rr), cv::Point(lr.x + lr.width - rr, lr.y + rr),
+                                cv::Point(lr.x + rr, lr.y + lr.height - rr), cv::Point(lr.x + lr.width - rr, lr.y + lr.height - rr)})
+        cv::circle(m8, c, rr, cv::Scalar(255), cv::FILLED, cv::LINE_AA);
+    }
+    m8.convertTo(mask, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(mask, mask, cv::Size(0, 0), 0.7);
+    cv::Mat shadow;
+    const float off = std::max(1.f, 0.08f * h_ref);
+    cv::warpAffine(mask, shadow, cv::Matx23f(1, 0, off, 0, 1, off), canvas_size);
+    cv::GaussianBlur(shadow, shadow, cv::Size(0, 0), std::max(1.0, 0.15 * h_ref));
+    cv::Mat keep = 1.0 - shadow * 0.45;
+    mul_field(outer, keep);
+    for (int y = 0; y < canvas_size.height; ++y) {
+      const float* a = mask.ptr<float>(y);
+      const float* ov = outer.ptr<float>(y);
+      float* sv = surface.ptr<float>(y);
+      for (int x = 0; x < canvas_size.width; ++x) {
+        const float t = a[x];
+        for (int c = 0; c < 3; ++c) sv[3 * x + c] = sv[3 * x + c] * t + ov[3 * x + c] * (1.f - t);
+      }
+    }
+  }
   cv::Mat ink(canvas_size, CV_32F, cv::Scalar(0));
   cv::Mat ghost;
   if (style == Style::kSegment) ghost = cv::Mat(canvas_size, CV_32F, cv::Scalar(0));
