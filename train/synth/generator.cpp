@@ -408,6 +408,23 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
       if (segment && cp != "." && cp != ":" && look.ghost > 0) {
         auto gg = cache.glyph(b.face, b.face.kind == FontKind::kSeg7 ? "8" : "~");
         pc.ghost = scale_glyph(*gg, sx, sy, b.slant, pen, pc.ghost_origin);
+        if (look.decimal_ghosts) {
+          // The unlit decimal point after the digit: DSEG draws '.' with zero
+          // advance, so at the next pen position it lands after this digit.
+          cv::Point dp_origin;
+          const cv::Mat dp = scale_glyph(*cache.glyph(b.face, "."), sx, sy, b.slant,
+                                         pen + cache.advance(b.face, glyph_cp) * sx, dp_origin);
+          if (!dp.empty() && !pc.ghost.empty()) {
+            const cv::Rect ra(pc.ghost_origin, pc.ghost.size()), rb(dp_origin, dp.size());
+            const cv::Rect u = ra | rb;
+            cv::Mat both(u.size(), CV_32F, cv::Scalar(0));
+            pc.ghost.copyTo(both(ra - u.tl()));
+            cv::Mat dst = both(rb - u.tl());
+            cv::max(dst, dp, dst);
+            pc.ghost = both;
+            pc.ghost_origin = u.tl();
+          }
+        }
       }
     }
     if (pc.alpha.empty()) continue;  // nothing drawable: never annotate what is not drawn

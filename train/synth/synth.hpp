@@ -70,7 +70,9 @@ struct SynthConfig {
 std::vector<std::string> expand_charset(std::string_view charset);
 
 /// Deterministic generator: generate(i) depends only on (config, seed, i), so
-/// datasets can be produced in parallel and regenerated exactly.
+/// datasets can be produced in parallel and regenerated exactly. generate() is
+/// const and may be called from several threads at once (the font and glyph
+/// caches it shares are locked).
 /// Test/debug output: every annotated character's ink as drawn (before the
 /// photometric degradations), warped into the image like the image itself.
 struct CharInk {
