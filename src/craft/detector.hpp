@@ -31,6 +31,10 @@ class Detector {
   /// Loads config.model (native ocr2s detector, or TorchScript when
   /// config.torchscript). Throws ModelError naming the file on any failure,
   /// including a network whose output does not have the contract's shape.
+  /// Process-wide side effect, once: on glibc, MB-sized allocations are kept in
+  /// the heap instead of fresh mmaps (see tune_malloc_for_inference in
+  /// detector_net.hpp; skipped when GLIBC_TUNABLES or MALLOC_*_ is set) — without
+  /// it every forward pass page-faults its activations again (~3× slower).
   explicit Detector(const CraftConfig& config);
   ~Detector();
   Detector(Detector&&) noexcept;

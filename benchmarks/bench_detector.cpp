@@ -1,0 +1,101 @@
+// Detector forward-pass speed: median over N runs after warm-up, for 640×160 and
+// 1280×320 inputs at 1 and 2 LibTorch threads, plus the network's convolution
+// GFLOP and the GFLOP/s achieved. Also the whole runner (Detector::detect on an
+// 8-bit BGR image: resize, normalise, forward, map crop) at 640×160.
+//
+//   bench_detector [--model models/detector.pt] [--runs 100] [--default-malloc]
+//
+// Without --model, a randomly initialised network of the default architecture is
+// timed (the speed does not depend on the weights).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <torch/torch.h>
+
+#include "craft/detector.hpp"
+#include "craft/detector_net.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <typename F>
+double median_ms(F&& f, int runs, int warmup) {
+  for (int i = 0; i < warmup; ++i) f();
+  std::vector<double> t(runs);
+  for (int i = 0; i < runs; ++i) {
+    const auto a = Clock::now();
+    f();
+    t[i] = std::chrono::duration<double, std::milli>(Clock::now() - a).count();
+  }
+  std::nth_element(t.begin(), t.begin() + runs / 2, t.end());
+  return t[runs / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ocr2s::craft;
+  std::string model;
+  int runs = 100;
+  bool default_malloc = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
+    else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--default-malloc")) default_malloc = true;
+    else {
+      std::fprintf(stderr, "usage: bench_detector [--model FILE] [--runs N] [--default-malloc]\n");
+      return 1;
+    }
+  }
+  cv::setNumThreads(1);
+  // As the Detector constructor does (detector.hpp); --default-malloc measures
+  // glibc's defaults instead (the runner section then still tunes: skip it).
+  if (!default_malloc) tune_malloc_for_inference();
+  DetectorNet net{nullptr};
+  if (!model.empty()) {
+    net = load_detector(model).net;
+  } else {
+    torch::manual_seed(0);
+    net = DetectorNet(DetectorArch{});
+  }
+  std::int64_t params = 0;
+  for (const auto& p : net->parameters()) params += p.numel();
+  net->fuse_for_inference();
+  std::printf("malloc: %s\n", default_malloc ? "glibc defaults" : "tuned (tune_malloc_for_inference)");
+  std::printf("detector %s: %lld parameters (%.2f MB float32)\n",
+              model.empty() ? "(random weights, default architecture)" : model.c_str(),
+              static_cast<long long>(params), params * 4.0 / 1e6);
+  std::printf("| input | threads | GFLOP | median ms | GFLOP/s |\n|---|---:|---:|---:|---:|\n");
+  const std::vector<std::pair<int, int>> sizes{{640, 160}, {1280, 320}};
+  for (int threads : {1, 2}) {
+    torch::set_num_threads(threads);
+    for (const auto& [w, h] : sizes) {
+      c10::InferenceMode guard;
+      auto x = torch::randn({1, 3, h, w}).contiguous(at::MemoryFormat::ChannelsLast);
+      const double ms = median_ms([&] { auto y = net->forward(x); }, runs, 10);
+      const double gflop = net->flops(h, w) * 1e-9;
+      std::printf("| %dx%d | %d | %.3f | %.2f | %.1f |\n", w, h, threads, gflop, ms,
+                  gflop / (ms * 1e-3));
+    }
+  }
+  // The whole runner (needs a model file).
+  if (!model.empty() && !default_malloc) {
+    ocr2s::CraftConfig cfg;
+    cfg.model = model;
+    Detector det(cfg);
+    cv::Mat img(160, 640, CV_8UC3);
+    cv::randu(img, 0, 255);
+    for (int threads : {1, 2}) {
+      torch::set_num_threads(threads);
+      const double ms = median_ms([&] { auto m = det.detect(img); }, runs, 10);
+      std::printf("runner Detector::detect 640x160 BGR, %d thread(s): median %.2f ms\n", threads, ms);
+    }
+  }
+  return 0;
+}
