@@ -6,6 +6,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/tsv.hpp"
+
 namespace ocr2s::cli {
 namespace {
 
@@ -69,32 +71,9 @@ nlohmann::json error_json(const std::string& image, const std::string& error) {
   return {{"image", image}, {"error", error}};
 }
 
-std::string escape_lines(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t' || c == '\r') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string escape_lines(const std::string& text) { return tsv_escape(text); }
 
-std::string unescape_lines(const std::string& text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == 'n') {
-      out += '\n';
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
+std::string unescape_lines(const std::string& text) { return tsv_unescape(text); }
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;

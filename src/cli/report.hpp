@@ -16,7 +16,8 @@ nlohmann::json to_json(const std::string& image, const ReadResult& r);
 /// The error record of an image that could not be read.
 nlohmann::json error_json(const std::string& image, const std::string& error);
 
-/// Lines joined by a literal backslash-n, as labels.tsv stores them.
+/// Text as one labels.tsv field (core/tsv.hpp): lines joined by a literal
+/// backslash-n, tab and backslash escaped.
 std::string escape_lines(const std::string& text);
 /// The inverse of escape_lines.
 std::string unescape_lines(const std::string& text);

@@ -29,4 +29,10 @@ char32_t utf8_next(std::string_view text, std::size_t& pos, bool* valid = nullpt
 /// encode as U+FFFD.
 std::string utf8_encode(char32_t cp);
 
+/// The first code point of `text` (0 for empty text).
+inline char32_t utf8_first(std::string_view text) {
+  std::size_t pos = 0;
+  return text.empty() ? 0 : utf8_next(text, pos);
+}
+
 }  // namespace ocr2s

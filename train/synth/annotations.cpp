@@ -10,6 +10,8 @@
 #include "ocr2s/errors.hpp"
 #include "synth/synth.hpp"
 
+#include "core/tsv.hpp"
+
 namespace ocr2s::synth {
 namespace {
 
@@ -125,16 +127,9 @@ Annotation make_annotation(const Sample& s, std::string image) {
 std::string labels_tsv_header() { return "image\ttext\tstyle"; }
 
 std::string escape_tsv_text(const std::vector<LineAnn>& lines) {
-  std::string out;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i) out += "\\n";
-    for (char c : lines[i].text) {
-      if (c == '\\') out += "\\\\";
-      else if (c == '\t') out += "\\t";
-      else out += c;
-    }
-  }
-  return out;
+  std::string text;
+  for (std::size_t i = 0; i < lines.size(); ++i) text += (i ? "\n" : "") + lines[i].text;
+  return tsv_escape(text);
 }
 
 std::string labels_tsv_row(const std::string& image, const Sample& s) {

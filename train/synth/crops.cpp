@@ -9,7 +9,7 @@
 #include "charcls/crops.hpp"
 #include "core/quad_ops.hpp"
 #include "synth/rng.hpp"
-#include "synth/utf8_lite.hpp"
+#include "core/utf8.hpp"
 
 namespace ocr2s::synth {
 namespace {
@@ -45,7 +45,7 @@ std::string crop_label_dir(const std::string& label) {
     if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return label;
   }
   char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(decode_code_point(label)));
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(utf8_first(label)));
   return buf;
 }
 
@@ -66,7 +66,7 @@ std::optional<std::string> label_from_crop_dir(const std::string& dir) {
     else return std::nullopt;
   }
   if (v > 0x10FFFF) return std::nullopt;
-  std::string label = encode_code_point(static_cast<char32_t>(v));
+  std::string label = utf8_encode(static_cast<char32_t>(v));
   if (crop_label_dir(label) != dir) return std::nullopt;  // one name per label
   return label;
 }
@@ -88,7 +88,7 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
     // Word index of each character from the spaces of the line's text.
     int word = 0;
     std::size_t k = 0;
-    for (const auto& cp : split_code_points(la.text)) {
+    for (const auto& cp : utf8_split(la.text)) {
       if (cp == " ") {
         ++word;
         continue;

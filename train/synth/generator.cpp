@@ -16,7 +16,7 @@
 #include "synth/materials.hpp"
 #include "synth/rng.hpp"
 #include "synth/synth.hpp"
-#include "synth/utf8_lite.hpp"
+#include "core/utf8.hpp"
 #include "synth/warp.hpp"
 
 namespace ocr2s::synth {
@@ -383,7 +383,7 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
   float prev_x1 = -1e30f;
   bool after_space = false;
   int word = 0;
-  for (const auto& cp : split_code_points(text)) {
+  for (const auto& cp : utf8_split(text)) {
     if (cp == " ") {
       pen += b.pitch_mode ? pitch : b.space * b.h;
       if (!b.pitch_mode) prev_x1 += b.space * b.h;
@@ -901,8 +901,8 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
       std::string text = make_code(rng, alpha, style, max_chars);
       if (rng.chance(0.15)) {  // two fields on one line
         const std::string more = make_code(rng, alpha, style, max_chars);
-        const int n1 = static_cast<int>(split_code_points(text).size());
-        const int n2 = static_cast<int>(split_code_points(more).size());
+        const int n1 = static_cast<int>(utf8_split(text).size());
+        const int n2 = static_cast<int>(utf8_split(more).size());
         if (n1 + n2 + 1 <= max_chars) text += " " + more;
       }
       PlacedLine line = layout_line(rng, b, style, look, text);

@@ -2,7 +2,7 @@
 #include "synth/synth.hpp"
 
 #include "ocr2s/errors.hpp"
-#include "synth/utf8_lite.hpp"
+#include "core/utf8.hpp"
 
 namespace ocr2s::synth {
 
@@ -30,7 +30,7 @@ std::vector<Style> all_styles() {
 }
 
 std::vector<std::string> expand_charset(std::string_view charset) {
-  const std::vector<std::string> cps = split_code_points(charset);
+  const std::vector<std::string> cps = utf8_split(charset);
   std::vector<std::string> out;
   auto add = [&out](const std::string& c) {
     for (const auto& o : out)
@@ -41,15 +41,15 @@ std::vector<std::string> expand_charset(std::string_view charset) {
     // "X-Y" is a range when '-' has a code point on both sides; a '-' first or
     // last is the literal hyphen (as in pattern classes).
     if (i + 2 < cps.size() && cps[i + 1] == "-") {
-      const char32_t a = decode_code_point(cps[i]);
-      const char32_t b = decode_code_point(cps[i + 2]);
+      const char32_t a = utf8_first(cps[i]);
+      const char32_t b = utf8_first(cps[i + 2]);
       if (b < a) {
         throw InputError("synth: charset range " + cps[i] + "-" + cps[i + 2] + " is reversed");
       }
       if (b - a > 0x3000) {
         throw InputError("synth: charset range " + cps[i] + "-" + cps[i + 2] + " is too large");
       }
-      for (char32_t c = a; c <= b; ++c) add(encode_code_point(c));
+      for (char32_t c = a; c <= b; ++c) add(utf8_encode(c));
       i += 2;
       continue;
     }
@@ -65,7 +65,7 @@ std::vector<std::string> expand_charset(std::string_view charset) {
 std::vector<craft::WordQuads> word_quads(const std::vector<LineAnn>& lines) {
   std::vector<craft::WordQuads> words;
   for (const auto& line : lines) {
-    const std::vector<std::string> cps = split_code_points(line.text);
+    const std::vector<std::string> cps = utf8_split(line.text);
     std::size_t k = 0;  // index into line.chars
     craft::WordQuads cur;
     for (const auto& cp : cps) {
