@@ -1,0 +1,166 @@
+// The ocr2s command line, run as a user runs it: a real process, real files.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "synth/synth.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kCli = OCR2S_CLI;
+
+int sh(const std::string& cmd) {
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+std::vector<std::string> lines_of(const fs::path& p) {
+  std::ifstream in(p);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+// A folder of generated images with a labels.tsv (image, text, style).
+fs::path make_folder(const std::string& name, int count) {
+  const fs::path dir = fs::temp_directory_path() / ("ocr2s_test_cli_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir / "imgs");
+  std::ofstream labels(dir / "imgs" / "labels.tsv");
+  labels << "image\ttext\tstyle\n";
+  const auto styles = ocr2s::synth::all_styles();
+  for (int i = 0; i < count; ++i) {
+    ocr2s::synth::SynthConfig sc;
+    sc.styles = {styles[static_cast<std::size_t>(i) % styles.size()]};
+    sc.max_size = cv::Size(640, 200);
+    sc.max_lines = 2;
+    sc.min_char_height = 16;
+    sc.max_char_height = 60;
+    const auto s = ocr2s::synth::Generator(sc, /*seed=*/5150).generate(static_cast<std::uint64_t>(i));
+    char name_buf[32];
+    std::snprintf(name_buf, sizeof name_buf, "img%03d.png", i);
+    cv::imwrite((dir / "imgs" / name_buf).string(), s.image);
+    std::string text;
+    for (std::size_t l = 0; l < s.lines.size(); ++l) text += (l ? "\\n" : "") + s.lines[l].text;
+    labels << name_buf << "\t" << text << "\t" << ocr2s::synth::style_name(s.style) << "\n";
+  }
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("ocr2s --help lists every command", "[cli]") {
+  const fs::path out = fs::temp_directory_path() / "ocr2s_cli_help.txt";
+  REQUIRE(sh(kCli + " --help > " + out.string()) == 0);
+  std::ifstream in(out);
+  const std::string help((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* cmd : {"read", "eval", "inspect", "synth", "train"}) CHECK_THAT(help, Catch::Contains(cmd));
+}
+
+TEST_CASE("read: tsv output, a bad file is reported and the batch goes on", "[cli]") {
+  const fs::path dir = make_folder("read", 5);
+  std::ofstream(dir / "imgs" / "broken.png") << "not a png";
+  const fs::path out = dir / "out.tsv";
+  const int rc = sh(kCli + " read " + (dir / "imgs").string() + " --format tsv --out " + out.string() +
+                    " 2> " + (dir / "err.txt").string());
+  CHECK(rc == 1);  // non-zero because one file failed
+  const auto rows = lines_of(out);
+  REQUIRE(rows.size() == 1 + 6);  // header + every image, the broken one included
+  CHECK(rows[0] == "image\ttext");
+  const auto err = lines_of(dir / "err.txt");
+  REQUIRE(!err.empty());
+  CHECK_THAT(err[0], Catch::Contains("broken.png"));
+  for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].find('\t') != std::string::npos);
+}
+
+TEST_CASE("read: JSON Lines records carry lines, characters and an error record", "[cli]") {
+  const fs::path dir = make_folder("json", 2);
+  std::ofstream(dir / "imgs" / "broken.jpg") << "nope";
+  const fs::path out = dir / "out.jsonl";
+  CHECK(sh(kCli + " read " + (dir / "imgs").string() + " --out " + out.string() + " 2>/dev/null") == 1);
+  int errors = 0, reads = 0;
+  for (const auto& l : lines_of(out)) {
+    const auto j = nlohmann::json::parse(l);
+    REQUIRE(j.contains("image"));
+    if (j.contains("error")) {
+      ++errors;
+      continue;
+    }
+    ++reads;
+    for (const auto& line : j["lines"]) {
+      for (const auto& c : line["chars"]) {
+        CHECK(c["quad"].size() == 4);
+        CHECK(c["p"].get<double>() >= 0.0);
+        CHECK(!c["top_k"].empty());
+      }
+    }
+  }
+  CHECK(errors == 1);
+  CHECK(reads == 2);
+}
+
+TEST_CASE("eval: figures per style from labels.tsv", "[cli]") {
+  const fs::path dir = make_folder("eval", 6);
+  const fs::path json = dir / "eval.json";
+  REQUIRE(sh(kCli + " eval --labels " + (dir / "imgs" / "labels.tsv").string() + " --out " + json.string() +
+             " > /dev/null") == 0);
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  CHECK(j["all"]["images"] == 6);
+  CHECK(j["styles"].size() == 6);
+  const double exact = j["all"]["exact_pct"].get<double>();
+  CHECK(exact >= 0.0);
+  CHECK(exact <= 100.0);
+}
+
+TEST_CASE("read --resume after kill -9 finishes with every image exactly once", "[cli]") {
+  const fs::path dir = make_folder("resume", 40);
+  const fs::path out = dir / "out.jsonl";
+  const std::string imgs = (dir / "imgs").string();
+  const std::string out_s = out.string();
+  std::vector<std::string> args = {kCli, "read", imgs, "--out", out_s, "--no-progress"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, kCli.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
+  // Kill it once a few records are out (or give up waiting after 120 s).
+  for (int i = 0; i < 6000 && lines_of(out).size() < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const auto before = lines_of(out).size();
+  INFO("records before the kill: " << before);
+  CHECK(before < 40);  // it really was interrupted
+
+  REQUIRE(sh(kCli + " read " + imgs + " --out " + out_s + " --resume --no-progress") == 0);
+  std::map<std::string, int> seen;
+  for (const auto& l : lines_of(out)) {
+    const auto j = nlohmann::json::parse(l);  // every record whole: parse throws otherwise
+    ++seen[j["image"].get<std::string>()];
+  }
+  CHECK(seen.size() == 40);
+  for (const auto& [image, n] : seen) CHECK(n == 1);
+}

@@ -1,0 +1,142 @@
+// End-to-end reads with the shipped models (models/detector.pt, models/classifier.pt).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "ocr2s/reader.hpp"
+#include "reader_fixtures.hpp"
+
+namespace {
+
+std::string no_spaces(std::string s) {
+  s.erase(std::remove_if(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); }), s.end());
+  return s;
+}
+
+const ocr2s::Reader& shared_reader() {
+  static const ocr2s::Reader reader;
+  return reader;
+}
+
+}  // namespace
+
+TEST_CASE("shipped models read generated codes of every style", "[reader]") {
+  const auto& reader = shared_reader();
+  const auto images = ocr2s_test::sample_images(/*count=*/24);
+  int exact = 0;
+  for (const auto& s : images) {
+    const ocr2s::ReadResult r = reader.read(s.image);
+    exact += no_spaces(r.text()) == no_spaces(s.text);
+    for (const auto& l : r.lines) {
+      REQUIRE(l.confidence >= 0.f);
+      REQUIRE(l.confidence <= 1.f);
+      for (const auto& c : l.chars) {
+        CHECK(c.probability >= l.confidence);  // a line is no surer than its weakest char
+        CHECK(!c.top_k.empty());
+        const cv::Point2f m = c.quad.center();
+        CHECK(m.x >= 0.f);
+        CHECK(m.y >= 0.f);
+        CHECK(m.x <= s.image.cols);
+        CHECK(m.y <= s.image.rows);
+      }
+    }
+  }
+  // The eval figures (README) are ≥ 97 % on 1,000 images; on 24 images allow a
+  // few misses so that the test checks the wiring, not the last point of accuracy.
+  INFO("exact " << exact << " of " << images.size());
+  CHECK(exact >= 20);
+}
+
+TEST_CASE("a blank image reads as no text", "[reader]") {
+  const cv::Mat blank(120, 480, CV_8UC1, cv::Scalar(235));
+  const auto r = shared_reader().read(blank);
+  CHECK(r.lines.empty());
+  CHECK(r.text().empty());
+  CHECK(r.image_size == blank.size());
+}
+
+TEST_CASE("read_batch equals read per image; inputs are not modified", "[reader]") {
+  const auto& reader = shared_reader();
+  const auto images = ocr2s_test::sample_images(/*count=*/6, /*seed=*/777);
+  std::vector<cv::Mat> mats;
+  std::vector<cv::Mat> copies;
+  for (const auto& s : images) {
+    mats.push_back(s.image);
+    copies.push_back(s.image.clone());
+  }
+  const auto batch = reader.read_batch(mats);
+  REQUIRE(batch.size() == mats.size());
+  for (std::size_t i = 0; i < mats.size(); ++i) {
+    const auto one = reader.read(mats[i]);
+    CHECK(batch[i].text() == one.text());
+    CHECK(cv::norm(mats[i], copies[i], cv::NORM_INF) == 0.0);
+  }
+}
+
+TEST_CASE("gray, BGRA and 16-bit versions of one image read alike", "[reader]") {
+  const auto& reader = shared_reader();
+  const auto s = ocr2s_test::sample_images(/*count=*/1, /*seed=*/4242)[0];
+  const std::string want = reader.read(s.image).text();
+  cv::Mat gray, bgra, g16;
+  cv::cvtColor(s.image, gray, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(s.image, bgra, cv::COLOR_BGR2BGRA);
+  gray.convertTo(g16, CV_16U, 257.0);
+  CHECK(no_spaces(reader.read(gray).text()) == no_spaces(want));
+  CHECK(no_spaces(reader.read(bgra).text()) == no_spaces(want));
+  CHECK(no_spaces(reader.read(g16).text()) == no_spaces(want));
+}
+
+TEST_CASE("options: ROI, allowlist, pattern and verification", "[reader]") {
+  const auto& reader = shared_reader();
+  // One generated label; the options are checked against its plain reading.
+  const auto s = ocr2s_test::sample_images(/*count=*/1, /*seed=*/99)[0];
+  const auto full = reader.read(s.image);
+  REQUIRE(!full.lines.empty());
+
+  SECTION("an ROI outside the image is an InputError") {
+    ocr2s::ReadOptions o;
+    o.rois = {cv::Rect(s.image.cols + 10, 0, 20, 20)};
+    CHECK_THROWS_AS(reader.read(s.image, o), ocr2s::InputError);
+  }
+  SECTION("the whole image as ROI reads the same; quads stay in image pixels") {
+    ocr2s::ReadOptions o;
+    o.rois = {cv::Rect(0, 0, s.image.cols, s.image.rows)};
+    CHECK(reader.read(s.image, o).text() == full.text());
+  }
+  SECTION("an allowlist with no charset character is an InputError") {
+    ocr2s::ReadOptions o;
+    o.allowlist = "ü";
+    CHECK_THROWS_AS(reader.read(s.image, o), ocr2s::InputError);
+  }
+  SECTION("an allowlist restricts every answer, top-k included") {
+    ocr2s::ReadOptions o;
+    o.allowlist = "0123456789";
+    for (const auto& l : reader.read(s.image, o).lines) {
+      for (const auto& c : l.chars) {
+        CHECK(std::string("0123456789").find(c.label) != std::string::npos);
+        for (const auto& k : c.top_k) CHECK(std::string("0123456789").find(k.label) != std::string::npos);
+      }
+    }
+  }
+  SECTION("a malformed pattern is a PatternError") {
+    ocr2s::ReadOptions o;
+    o.pattern = "[A-Z";
+    CHECK_THROWS_AS(reader.read(s.image, o), ocr2s::PatternError);
+  }
+  SECTION("verification against the truth and against a wrong string") {
+    ocr2s::ReadOptions o;
+    o.expect = full.text();
+    const auto r = reader.read(s.image, o);
+    REQUIRE(r.has_verification);
+    CHECK(r.verification.edit_distance == 0);
+    o.expect = full.text() + "X";
+    const auto w = reader.read(s.image, o);
+    CHECK_FALSE(w.verification.passed);
+    CHECK(w.verification.edit_distance == 1);
+  }
+}
