@@ -263,3 +263,12 @@ TEST_CASE("line crops sit on their characters; background rejects touch none", "
   }
   CHECK(n_background > 0);
 }
+
+TEST_CASE("sample 4771 of seed 1 generates (thermal pixelation of a tiny mark)", "[synth]") {
+  // Regression: quantising a '.'-sized glyph to the thermal dot grid rounded its
+  // size to 0 pixels and cv::resize aborted the whole data set export.
+  const ocr2s::synth::Generator gen(ocr2s::synth::SynthConfig{}, /*seed=*/1);
+  const auto s = gen.generate(/*index=*/4771);
+  CHECK(!s.image.empty());
+  CHECK(!s.lines.empty());
+}

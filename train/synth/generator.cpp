@@ -432,7 +432,9 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
       // Thermal heads print on a coarse dot grid: quantise the glyph to it.
       const double f = std::clamp(9.0 / b.h, 0.2, 0.6);
       cv::Mat small;
-      cv::resize(pc.alpha, small, cv::Size(), f, f, cv::INTER_AREA);
+      // Explicit size: a narrow mark ('.', '1') scaled by f may round to 0 pixels.
+      const cv::Size grid(std::max(1, cvRound(pc.alpha.cols * f)), std::max(1, cvRound(pc.alpha.rows * f)));
+      cv::resize(pc.alpha, small, grid, 0, 0, cv::INTER_AREA);
       cv::threshold(small, small, 0.45, 1.0, cv::THRESH_BINARY);
       cv::resize(small, pc.alpha, pc.alpha.size(), 0, 0, cv::INTER_NEAREST);
       cv::GaussianBlur(pc.alpha, pc.alpha, cv::Size(3, 3), 0.5);
