@@ -1,0 +1,88 @@
+// `ocr2s train harvest` — labelled character crops from photos that have only
+// line-level labels (labels.tsv), for fine-tuning the classifier on a factory's own
+// images without drawing a box.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "charcls/classifier.hpp"
+#include "cli/command.hpp"
+#include "cli/labels.hpp"
+#include "craft/detector.hpp"
+#include "harvest.hpp"
+#include "ocr2s/config.hpp"
+
+namespace ocr2s::cli {
+namespace {
+
+struct HarvestCliOptions {
+  std::string images;
+  std::string labels;
+  std::string out;
+  std::string detector;
+  bool torchscript = false;
+  std::string classifier;
+  int canvas = CraftConfig{}.canvas;
+  float magnify = CraftConfig{}.magnify;
+};
+
+const Registrar kHarvest(
+    "train harvest",
+    "Cut labelled character crops from photos with line-level labels (for fine-tuning)",
+    [](CLI::App& app) {
+      auto o = std::make_shared<HarvestCliOptions>();
+      app.add_option("--images", o->images,
+                     "Folder the labels' image names are relative to (default: the labels file's folder)");
+      app.add_option("--labels", o->labels, "labels.tsv: image<TAB>text, lines separated by \\n")
+          ->required();
+      app.add_option("-o,--out", o->out, "Crop folder to write: OUT/<label>/*.png")->required();
+      app.add_option("--detector", o->detector, "Detector model (default: detector.pt in the model dir)");
+      app.add_flag("--torchscript", o->torchscript, "The detector is a TorchScript module with CRAFT's output");
+      app.add_option("--classifier", o->classifier,
+                     "Classifier whose crop geometry to use (default: classifier.pt in the model dir)");
+      app.add_option("--canvas", o->canvas, "Long side of the detector input, pixels")
+          ->check(CLI::Range(64, 4096));
+      app.add_option("--magnify", o->magnify, "Scale applied before the canvas limit")
+          ->check(CLI::Range(0.25, 4.0));
+      return [o]() {
+        namespace fs = std::filesystem;
+        const std::string model_dir = default_model_dir();
+        CraftConfig craft;
+        craft.model = o->detector.empty() ? (fs::path(model_dir) / "detector.pt").string() : o->detector;
+        craft.torchscript = o->torchscript;
+        craft.canvas = o->canvas;
+        craft.magnify = o->magnify;
+        ClassifierConfig cls;
+        cls.model = o->classifier.empty() ? (fs::path(model_dir) / "classifier.pt").string() : o->classifier;
+
+        train::HarvestOptions h;
+        h.craft = craft;
+        h.out = o->out;
+        // The crops must be cut as the classifier that will learn from them cuts them.
+        h.crop = charcls::Classifier(cls).crop_spec();
+
+        std::vector<train::HarvestItem> items;
+        for (const auto& row : read_labels(o->labels)) {
+          train::HarvestItem it;
+          it.path = o->images.empty() ? row.path : (fs::path(o->images) / row.image).string();
+          it.lines = train::label_lines(row.text);
+          items.push_back(std::move(it));
+        }
+        const craft::Detector detector(craft);
+        auto detect = [&detector](const std::string&, const cv::Mat& image) {
+          return detector.detect(image);
+        };
+        const auto rep = train::harvest(items, h, detect, &std::cerr);
+        std::cout << "images: " << rep.images << " (" << rep.unreadable << " unreadable, "
+                  << rep.line_count_mismatch << " with a different number of lines)\n"
+                  << "lines kept: " << rep.kept_lines << "/" << rep.label_lines
+                  << " (character count matched the label)\n"
+                  << "crops written: " << rep.crops << " to " << o->out << " in "
+                  << rep.per_label.size() << " labels\n";
+        return rep.crops > 0 ? 0 : 1;
+      };
+    });
+
+}  // namespace
+}  // namespace ocr2s::cli

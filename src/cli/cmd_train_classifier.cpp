@@ -1,0 +1,105 @@
+// `ocr2s train classifier` — train the character classifier on synthetic crops
+// generated in memory and/or a crop folder, or fine-tune a model for new characters.
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "classifier_train.hpp"
+#include "cli/command.hpp"
+
+namespace ocr2s::cli {
+namespace {
+
+// The command as it would be typed again (recorded in the model file).
+std::string command_line(const train::TrainClassifierOptions& o) {
+  std::ostringstream s;
+  s << "ocr2s train classifier";
+  if (o.synth) s << " --synth --synth-images " << o.synth_images;
+  if (!o.data.empty()) s << " --data " << o.data;
+  if (!o.val.empty()) {
+    s << " --val " << o.val;
+  }
+  if ((o.val.empty() && o.synth) || !o.base.empty()) {
+    s << " --val-seed " << o.val_seed << " --val-images " << o.val_images;
+  }
+  if (o.charset_given || o.base.empty()) s << " --charset '" << o.charset << "'";
+  if (!o.styles.empty()) s << " --styles " << o.styles;
+  if (!o.base.empty()) s << " --base " << o.base << " --replay-images " << o.replay_images;
+  s << " --out " << o.out;
+  if (o.epochs > 0) {
+    s << " --epochs " << o.epochs;
+  } else {
+    s << " --steps " << o.steps;
+  }
+  s << " --batch " << o.batch;
+  if (o.lr > 0) s << " --lr " << o.lr;
+  s << " --seed " << o.seed << " --threads " << o.threads;
+  if (!o.prior_adjust) s << " --no-prior-adjust";
+  return s.str();
+}
+
+const Registrar kTrainClassifier(
+    "train classifier",
+    "Train the character classifier (synthetic crops in memory and/or a crop folder), or "
+    "fine-tune one for new characters (--base)",
+    [](CLI::App& app) {
+      auto o = std::make_shared<train::TrainClassifierOptions>();
+      app.add_option("--data", o->data, "Crop folder: DIR/<label>/*.png (docs/DATA_FORMATS.md)");
+      app.add_flag("--synth", o->synth, "Generate labelled crops in memory with the synthetic generator");
+      app.add_option("--val", o->val,
+                     "Validation crop folder (default: synthetic crops from --val-seed with --synth, "
+                     "else every 10th crop of --data; with --base, synthetic crops of the base classes are added)");
+      app.add_option("--charset", o->charset,
+                     "Classes of a fresh model, generator syntax (ranges allowed, '-' last); with "
+                     "--base, characters added to the base charset")
+          ->capture_default_str()
+          ->each([o](const std::string&) { o->charset_given = true; });
+      app.add_option("--styles", o->styles, "Synthetic styles, comma-separated (default: all)");
+      app.add_option("--synth-images", o->synth_images, "Generated images in the training pool")
+          ->check(CLI::Range(1, 10000000))
+          ->capture_default_str();
+      app.add_option("--val-seed", o->val_seed, "Generator seed of synthetic validation")
+          ->capture_default_str();
+      app.add_option("--val-images", o->val_images, "Generated validation images")
+          ->check(CLI::Range(1, 1000000))
+          ->capture_default_str();
+      app.add_option("--base", o->base,
+                     "Fine-tune this model: charset becomes the union, old classes keep their weights");
+      app.add_option("--replay-images", o->replay_images,
+                     "Synthetic images of the base charset mixed in while fine-tuning (0: none)")
+          ->check(CLI::Range(0, 10000000))
+          ->capture_default_str();
+      app.add_option("-o,--out", o->out, "Model file to write (also written at each validation)")
+          ->capture_default_str();
+      app.add_option("--steps", o->steps, "Optimiser steps")->check(CLI::Range(1L, 100000000L))
+          ->capture_default_str();
+      app.add_option("--epochs", o->epochs,
+                     "Instead of --steps: passes over the training pool (steps = epochs x pool / batch)")
+          ->check(CLI::Range(0.0, 100000.0));
+      app.add_option("--batch", o->batch, "Crops per step")->check(CLI::Range(1, 65536))
+          ->capture_default_str();
+      app.add_option("--lr", o->lr, "Peak learning rate, AdamW (default 3e-3; 1e-3 with --base)")
+          ->check(CLI::Range(0.0, 1.0));
+      app.add_option("--seed", o->seed, "Random seed (weights, generated data, sampling)")
+          ->capture_default_str();
+      app.add_option("--threads", o->threads, "Threads (LibTorch and data generation)")
+          ->check(CLI::Range(1, 256))
+          ->capture_default_str();
+      app.add_flag("--no-prior-adjust", [o](std::int64_t) { o->prior_adjust = false; },
+                   "Keep the class-balanced output (no logit adjustment to the data's class prior)");
+      app.add_option("--val-every", o->val_every, "Steps between validations + checkpoints (0: end)")
+          ->capture_default_str();
+      app.add_option("--log-every", o->log_every, "Steps between progress lines")
+          ->check(CLI::Range(1L, 1000000L))
+          ->capture_default_str();
+      return [o]() {
+        o->command = command_line(*o);
+        std::cerr << o->command << "\n";
+        train::train_classifier(*o, std::cerr);
+        return 0;
+      };
+    });
+
+}  // namespace
+}  // namespace ocr2s::cli

@@ -1,0 +1,113 @@
+// Classifier training data: labelled 8-bit line-frame crops, from the synthetic
+// generator (in memory) or from a crop folder (docs/DATA_FORMATS.md), and the
+// augmentation that turns them into classifier inputs. Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "assemble/layout.hpp"
+#include "assemble/text.hpp"
+#include "charcls/classifier.hpp"
+#include "synth/synth.hpp"
+
+namespace ocr2s::train {
+
+/// One labelled sample: an 8-bit upright patch in the line frame and the region of
+/// it (patch pixels, continuous coordinates) that the classifier's crop box covers.
+/// Synthetic samples keep context around the box so augmentation can shift, scale
+/// and rotate the box inside real pixels; folder crops are the box exactly.
+struct CropSample {
+  cv::Mat patch;        ///< CV_8UC1
+  cv::Rect2f core;      ///< the crop box inside `patch`
+  int label = 0;        ///< class index; the charset's reject_class() = not a character
+  int style = -1;       ///< synth::Style as int; -1 = unknown (folder data)
+};
+
+/// Style index used for samples without a style in per-style reports.
+inline constexpr int kNoStyle = -1;
+
+// ---- label folders ---------------------------------------------------------------
+
+/// Reads a crop folder (docs/DATA_FORMATS.md "Character crops"):
+/// DIR/<label-dir>/*.png with <label-dir> as synth::crop_label_dir names it (the
+/// character for [0-9A-Za-z], else U+XXXX; _reject = not a character). Images are
+/// converted to 8-bit gray; crops whose size differs from `crop_size` are resized.
+/// Folders are read in sorted order, files sorted within them. Throws InputError
+/// when DIR does not exist, holds no crops, or has a folder that names no label.
+struct FolderCrops {
+  std::vector<std::string> labels;   ///< label per sample ("" = reject)
+  std::vector<cv::Mat> crops;        ///< CV_8UC1, crop_size
+};
+FolderCrops read_crop_folder(const std::string& dir, cv::Size crop_size);
+
+/// Turns folder crops into samples of `charset`; labels not in it are dropped and
+/// counted in *dropped.
+std::vector<CropSample> samples_from_folder(const FolderCrops& f, const assemble::Charset& charset,
+                                            int* dropped = nullptr);
+
+/// Writes one crop as DIR/<label-dir>/<name>.png (folders created as needed; the
+/// empty label is the reject class).
+void write_crop(const std::string& dir, const std::string& label, const std::string& name,
+                const cv::Mat& crop_u8);
+
+// ---- synthetic crops --------------------------------------------------------------
+
+struct SynthCropOptions {
+  synth::SynthConfig synth;       ///< generator configuration (charset, styles…)
+  std::uint64_t seed = 1;
+  std::uint64_t first_index = 0;  ///< generator indices [first_index, first_index + images)
+  int images = 1000;
+  charcls::CropSpec crop;
+  /// Training samples keep this much context: the patch spans context × the crop
+  /// box (1 = exactly the box, as at inference). Validation uses 1.
+  float context = 1.5f;
+  /// Reject ("not a character") crops per character crop (synth::CropGeometry):
+  /// boxes on distractors, on empty background, and zoomed out over several
+  /// characters.
+  float reject_ratio = 0.25f;
+  int threads = 1;
+};
+
+/// Generates images with synth::Generator and takes their crops from the synth
+/// crop sampler (synth::sample_line_crops: the inference geometry, make_line over
+/// the line's GT quads + crop_box + extract_crops_u8, and reject crops). With
+/// context > 1 each crop is re-cut from the image with that much margin, for
+/// augmentation. Characters whose label is not in `charset` are skipped.
+std::vector<CropSample> synth_crops(const SynthCropOptions& options,
+                                    const assemble::Charset& charset);
+
+// ---- augmentation ------------------------------------------------------------------
+
+struct AugmentOptions {
+  float shift = 0.10f;       ///< max centre shift, fraction of the crop box height
+  float scale = 0.12f;       ///< box size × U(1 − scale, 1 + scale)
+  float aspect = 0.08f;      ///< width / height × U(1 − aspect, 1 + aspect)
+  float rotate_deg = 4.f;    ///< max rotation of the box
+  float blur_p = 0.3f;       ///< Gaussian blur (σ ≤ 1.1 px) probability
+  float noise_p = 0.4f;      ///< Gaussian noise, σ = 5–30% of the crop's own deviation
+  float contrast_p = 0.5f;   ///< contrast squeeze (× 0.3…1) and gamma
+  float invert_p = 0.5f;     ///< polarity flip
+  float dropout_p = 0.15f;   ///< dot / stroke dropout: 1–3 ink spots painted over
+};
+
+/// One training input: jittered box → extract_crops_u8 → photometric
+/// augmentation → normalize_crop. Without augmentation (aug == nullptr) the box is
+/// taken as is. Returns CV_32FC1 of `size`.
+cv::Mat make_input(const CropSample& s, cv::Size size, const AugmentOptions* aug,
+                   std::mt19937_64& rng);
+
+// ---- charsets ----------------------------------------------------------------------
+
+/// Charset from a generator-style charset string ("0-9A-Z./:#+()%,_-").
+assemble::Charset charset_from_string(const std::string& charset);
+/// A generator charset string naming exactly these labels ('-' last, so it is a
+/// literal).
+std::string charset_string(const std::vector<std::string>& labels);
+
+}  // namespace ocr2s::train
