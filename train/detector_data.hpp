@@ -51,7 +51,7 @@ class DetectorDataset {
 
 /// Augmentation ranges (defaults used for the shipped model).
 struct AugmentConfig {
-  int patch = 256;                 ///< square training patch, pixels (multiple of 32)
+  int patch = 192;                 ///< square training patch, pixels (multiple of 32)
   float min_scale = 0.6f;          ///< rescale factor range (log-uniform) …
   float max_scale = 1.6f;
   float min_char = 8.f;            ///< … clamped so the median character height

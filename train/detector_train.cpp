@@ -51,6 +51,9 @@ torch::Tensor ohem_mse_loss(const torch::Tensor& pred, const torch::Tensor& targ
 
 namespace {
 
+// Patches cut from each decoded image per batch.
+constexpr int kPatchesPerImage = 2;
+
 // Cosine decay after a linear warm-up, to 2 % of the peak.
 double lr_at(long step, const TrainDetectorOptions& o) {
   if (step < o.warmup) return o.lr * (step + 1) / static_cast<double>(o.warmup);
@@ -105,13 +108,20 @@ struct DetectorTrainer::Impl {
     const int P = opt.aug.patch, B = opt.batch;
     auto x = torch::empty({B, P, P, 3}, torch::kUInt8);
     auto y = torch::empty({B, 2, P / 2, P / 2}, torch::kFloat32);
+    // kPatchesPerImage consecutive slots share an image (decoding dominates the
+    // data cost); each gets its own crop and augmentation.
+    cv::Mat image;
+    std::size_t idx = 0;
     for (int b = 0; b < B; ++b) {
-      const std::uint64_t seed = synth::mix_seed(synth::mix_seed(opt.seed, static_cast<std::uint64_t>(s)),
-                                                 static_cast<std::uint64_t>(b));
-      synth::Rng rng(seed);
-      const std::size_t idx = static_cast<std::size_t>(rng.next() % data.size());
+      const std::uint64_t step_seed = synth::mix_seed(opt.seed, static_cast<std::uint64_t>(s));
+      if (b % kPatchesPerImage == 0) {
+        synth::Rng pick(synth::mix_seed(step_seed, static_cast<std::uint64_t>(b / kPatchesPerImage)));
+        idx = static_cast<std::size_t>(pick.next() % data.size());
+        image = data.image(idx);
+      }
+      synth::Rng rng(synth::mix_seed(step_seed, 0x5EED0000ull + static_cast<std::uint64_t>(b)));
       const auto& item = data.item(idx);
-      const Patch p = make_patch(data.image(idx), item.words, item.char_height, opt.aug, rng.fork());
+      const Patch p = make_patch(image, item.words, item.char_height, opt.aug, rng.next());
       std::memcpy(x[b].data_ptr<std::uint8_t>(), p.rgb.data, static_cast<std::size_t>(P) * P * 3);
       std::memcpy(y[b][0].data_ptr<float>(), p.region.ptr<float>(),
                   sizeof(float) * (P / 2) * (P / 2));
