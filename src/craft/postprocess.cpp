@@ -497,7 +497,11 @@ std::vector<Link> find_links(const ScoreMaps& maps, const std::vector<NodeGeom>&
   float max_half = 0.f;
   for (const auto& g : geom) max_half = std::max(max_half, 0.5f * std::max(g.width, g.height));
 
-  for (const auto& [a, b] : pairs) {
+  for (const auto& pair : pairs) {
+    // Plain variables, not structured bindings: lambdas cannot capture those
+    // before C++20 (GCC accepts it, clang does not).
+    const int a = pair.first;
+    const int b = pair.second;
     const cv::Point2f pa = geom[a].center;
     const cv::Point2f pb = geom[b].center;
     const cv::Point2f ma = maps.to_image.to_map(pa);
