@@ -2,9 +2,12 @@
 // one batched classifier forward → text. See include/ocr2s/reader.hpp.
 #include "ocr2s/reader.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -77,6 +80,31 @@ struct Pending {
   std::size_t num_crops = 0;
 };
 
+std::string size_string(const cv::Mat& image) {
+  return std::to_string(image.cols) + "×" + std::to_string(image.rows);
+}
+
+// Runs a step that goes through a network. LibTorch does not throw only
+// c10::Error: a TorchScript module's `raise` or `assert` arrives as
+// torch::jit::JITException (a std::runtime_error), and other std exceptions may
+// come from inside a model. All of them are the model's fault and leave as a
+// ModelError naming the file; ocr2s errors, OpenCV's and the allocator's pass on
+// (Reader::read turns the latter two into InputErrors).
+template <typename F>
+auto model_step(const std::string& model, const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error&) {
+    throw;
+  } catch (const cv::Exception&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ModelError(model + ": " + what + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 struct Reader::Impl {
@@ -85,7 +113,11 @@ struct Reader::Impl {
   charcls::Classifier classifier;
 
   explicit Impl(const ReaderConfig& c)
-      : config(c), detector(c.craft), classifier(c.classifier) {}
+      : config(c),
+        detector(model_step(c.craft.model, "cannot load the detector",
+                            [&] { return craft::Detector(c.craft); })),
+        classifier(model_step(c.classifier.model, "cannot load the classifier",
+                              [&] { return charcls::Classifier(c.classifier); })) {}
 
   // Per-call decoding state derived from ReadOptions (validated before any work).
   struct CallState {
@@ -97,8 +129,9 @@ struct Reader::Impl {
     CallState s;
     if (!o.allowlist.empty()) s.decode.mask = assemble::allow_mask(classifier.charset(), o.allowlist);
     if (!o.pattern.empty()) s.pattern = assemble::Pattern::compile(o.pattern);
-    if (o.min_confidence > 1.0f) {
-      throw InputError("min_confidence = " + std::to_string(o.min_confidence) + " is above 1");
+    // Written so that NaN fails too (any negative value means "the default").
+    if (!(o.min_confidence <= 1.0f)) {
+      throw InputError("min_confidence = " + std::to_string(o.min_confidence) + " is above 1 or NaN");
     }
     s.decode.min_confidence = o.min_confidence >= 0.0f ? o.min_confidence : config.classifier.min_confidence;
     s.decode.top_k = config.classifier.top_k;
@@ -110,9 +143,18 @@ struct Reader::Impl {
     if (o.rois.empty()) return {whole};
     std::vector<cv::Rect> out;
     for (std::size_t i = 0; i < o.rois.size(); ++i) {
-      const cv::Rect r = o.rois[i] & whole;
+      // Clipped in 64 bits: cv::Rect's operator& computes x + width in int, which
+      // overflows for ROIs near INT_MAX (undefined behaviour, not an empty ROI).
+      const cv::Rect& q = o.rois[i];
+      const std::int64_t x0 = std::max<std::int64_t>(q.x, 0);
+      const std::int64_t y0 = std::max<std::int64_t>(q.y, 0);
+      const std::int64_t x1 = std::min<std::int64_t>(std::int64_t{q.x} + q.width, image.cols);
+      const std::int64_t y1 = std::min<std::int64_t>(std::int64_t{q.y} + q.height, image.rows);
+      const cv::Rect r = q.width > 0 && q.height > 0 && x1 > x0 && y1 > y0
+                             ? cv::Rect(static_cast<int>(x0), static_cast<int>(y0),
+                                        static_cast<int>(x1 - x0), static_cast<int>(y1 - y0))
+                             : cv::Rect();
       if (r.empty()) {
-        const cv::Rect& q = o.rois[i];
         throw InputError("ROI " + std::to_string(i) + " (" + std::to_string(q.x) + ", " +
                          std::to_string(q.y) + ", " + std::to_string(q.width) + "×" +
                          std::to_string(q.height) + ") does not intersect the " +
@@ -133,9 +175,17 @@ struct Reader::Impl {
     const auto& spec = classifier.crop_spec();
     for (std::size_t r = 0; r < rois.size(); ++r) {
       craft::ScoreMaps maps =
-          maps_in != nullptr ? (*maps_in)[r] : detector.detect(image(rois[r]));
+          maps_in != nullptr ? (*maps_in)[r] : detect(image(rois[r]));
       maps.to_image.offset += cv::Point2f(static_cast<float>(rois[r].x), static_cast<float>(rois[r].y));
-      const craft::CharGraph graph = craft::postprocess(maps, config.craft);
+      craft::CharGraph graph;
+      try {
+        graph = craft::postprocess(maps, config.craft);
+      } catch (const InputError& e) {
+        // The image was valid (the detector accepted it): maps the postprocessor
+        // refuses (NaN, inf, wrong size) are the detector model's fault.
+        throw ModelError(config.craft.model + ": the detector produced invalid score maps for a " +
+                         size_string(image) + " image (" + e.what() + ")");
+      }
       auto lines = assemble::build_lines(graph, config.assemble);
       std::vector<assemble::CropBox> boxes;
       for (const auto& line : lines) {
@@ -150,6 +200,44 @@ struct Reader::Impl {
     }
     p.num_crops = crops.size() - p.first_crop;
     return p;
+  }
+
+  craft::ScoreMaps detect(const cv::Mat& image) const {
+    return model_step(config.craft.model, "the detector failed on a " + size_string(image) + " image",
+                      [&] { return detector.detect(image); });
+  }
+
+  std::vector<craft::ScoreMaps> detect_batch(const std::vector<cv::Mat>& images) const {
+    return model_step(config.craft.model,
+                      "the detector failed on a batch of " + std::to_string(images.size()) + " images",
+                      [&] { return detector.detect_batch(images); });
+  }
+
+  // Classifier output rows must be distributions; a model with NaN or infinite
+  // weights produces rows that would otherwise flow into the text as garbage.
+  std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops) const {
+    std::vector<std::vector<float>> probs;
+    try {
+      probs = model_step(config.classifier.model, "the classifier failed on " + std::to_string(crops.size()) + " crops",
+                         [&] { return classifier.classify(crops); });
+    } catch (const ModelError& e) {
+      const std::string what = e.what();
+      if (what.rfind(config.classifier.model, 0) == 0) throw;
+      throw ModelError(config.classifier.model + ": " + what);
+    }
+    const std::size_t classes = static_cast<std::size_t>(classifier.charset().num_classes());
+    for (std::size_t i = 0; i < probs.size(); ++i) {
+      const auto& row = probs[i];
+      const bool finite = std::all_of(row.begin(), row.end(), [](float v) { return std::isfinite(v); });
+      if (row.size() != classes || !finite) {
+        throw ModelError(config.classifier.model + ": the classifier produced " +
+                         (finite ? std::to_string(row.size()) + " probabilities instead of " +
+                                       std::to_string(classes)
+                                 : std::string("NaN or infinite probabilities")) +
+                         " for crop " + std::to_string(i));
+      }
+    }
+    return probs;
   }
 
   ReadResult finish(const cv::Mat& image, const Pending& p, const std::vector<std::vector<float>>& probs,
@@ -186,38 +274,67 @@ Reader::~Reader() = default;
 Reader::Reader(Reader&&) noexcept = default;
 Reader& Reader::operator=(Reader&&) noexcept = default;
 
+namespace {
+
+std::string describe(const cv::Mat& image) {
+  return std::to_string(image.cols) + "×" + std::to_string(image.rows) + " " +
+         cv::typeToString(image.type()) + " image";
+}
+
+// The library boundary: OpenCV's and the allocator's exceptions leave as
+// ocr2s::Error with the image named, so a batch caller catching ocr2s::Error
+// skips one bad image instead of dying on it.
+template <typename F>
+auto guarded(const std::string& what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Error&) {
+    throw;
+  } catch (const cv::Exception& e) {
+    throw InputError(what + ": OpenCV failed: " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw InputError(what + ": out of memory while reading it");
+  }
+}
+
+}  // namespace
+
 ReadResult Reader::read(const cv::Mat& image, const ReadOptions& options) const {
-  auto state = impl_->prepare(options);
-  std::vector<cv::Mat> crops;
-  Pending p = impl_->locate(image, options, nullptr, crops);
-  const auto probs = impl_->classifier.classify(crops);
-  return impl_->finish(image, p, probs, state, options);
+  return guarded(describe(image), [&] {
+    auto state = impl_->prepare(options);
+    std::vector<cv::Mat> crops;
+    Pending p = impl_->locate(image, options, nullptr, crops);
+    const auto probs = impl_->classify(crops);
+    return impl_->finish(image, p, probs, state, options);
+  });
 }
 
 std::vector<ReadResult> Reader::read_batch(const std::vector<cv::Mat>& images,
                                            const ReadOptions& options) const {
-  auto state = impl_->prepare(options);
-  std::vector<cv::Mat> crops;
-  std::vector<Pending> pending;
-  pending.reserve(images.size());
-  if (options.rois.empty()) {
-    // Whole images: one batched detector call (images of equal padded size share
-    // a forward pass), then one classifier call for every crop of every image.
-    const auto maps = impl_->detector.detect_batch(images);
-    for (std::size_t i = 0; i < images.size(); ++i) {
-      const std::vector<craft::ScoreMaps> one{maps[i]};
-      pending.push_back(impl_->locate(images[i], options, &one, crops));
+  return guarded("batch of " + std::to_string(images.size()) + " images", [&] {
+    auto state = impl_->prepare(options);
+    std::vector<cv::Mat> crops;
+    std::vector<Pending> pending;
+    pending.reserve(images.size());
+    if (options.rois.empty()) {
+      // Whole images: one batched detector call (images of equal padded size share
+      // a forward pass), then one classifier call for every crop of every image.
+      const auto maps = impl_->detect_batch(images);
+      for (std::size_t i = 0; i < images.size(); ++i) {
+        const std::vector<craft::ScoreMaps> one{maps[i]};
+        pending.push_back(impl_->locate(images[i], options, &one, crops));
+      }
+    } else {
+      for (const auto& image : images) pending.push_back(impl_->locate(image, options, nullptr, crops));
     }
-  } else {
-    for (const auto& image : images) pending.push_back(impl_->locate(image, options, nullptr, crops));
-  }
-  const auto probs = impl_->classifier.classify(crops);
-  std::vector<ReadResult> out;
-  out.reserve(images.size());
-  for (std::size_t i = 0; i < images.size(); ++i) {
-    out.push_back(impl_->finish(images[i], pending[i], probs, state, options));
-  }
-  return out;
+    const auto probs = impl_->classify(crops);
+    std::vector<ReadResult> out;
+    out.reserve(images.size());
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      out.push_back(impl_->finish(images[i], pending[i], probs, state, options));
+    }
+    return out;
+  });
 }
 
 const ReaderConfig& Reader::config() const noexcept { return impl_->config; }

@@ -41,7 +41,10 @@ class OCR2S_API Reader {
   Reader& operator=(const Reader&) = delete;
 
   /// Reads one image. Throws InputError for an unreadable image or invalid
-  /// options, PatternError for a malformed pattern.
+  /// options (also when OpenCV fails on the image or memory runs out reading it),
+  /// PatternError for a malformed pattern, ModelError naming the model file when
+  /// a model misbehaves on this input (a forward pass that fails, NaN scores).
+  /// Nothing else: a batch caller that catches ocr2s::Error can skip the image.
   ReadResult read(const cv::Mat& image, const ReadOptions& options = {}) const;
 
   /// Reads many images with one batched classifier forward pass (and batched
@@ -61,9 +64,13 @@ class OCR2S_API Reader {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Decodes an image file for read(): like cv::imread(path, IMREAD_UNCHANGED) but
-/// checks the header's claimed size before decoding (no allocation proportional to
-/// a hostile header) and throws InputError naming the file on failure.
+/// Decodes an image file for read(): like cv::imread(path, IMREAD_UNCHANGED), for
+/// PNG, JPEG, BMP, TIFF, WebP, PNM and PFM files only. Before decoding it parses the
+/// header and refuses an image over 250 megapixels, or one whose file is too small
+/// to hold the pixels its header claims (a truncated or forged header: no
+/// allocation proportional to what a hostile header says), and a JPEG without its
+/// end-of-image marker. Throws InputError naming the file on any failure,
+/// including a path that is missing, a directory, a FIFO or a device.
 OCR2S_API cv::Mat load_image(const std::string& path);
 
 }  // namespace ocr2s
