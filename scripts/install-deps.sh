@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
+  # libFuzzer and the sanitizer runtimes for clang (scripts/fuzz.sh)
+  clang libclang-rt-14-dev
   # libraries
   libtorch-dev libopencv-dev libopencv-contrib-dev libeigen3-dev
   catch2 libcli11-dev nlohmann-json3-dev libopenblas0-pthread
