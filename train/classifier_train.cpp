@@ -101,10 +101,26 @@ torch::Tensor label_tensor(const std::vector<CropSample>& samples) {
   return torch::tensor(y, torch::kLong);
 }
 
+// A deep copy of a network (same architecture, parameters and buffers copied).
+ClassifierNet copy_net(const ClassifierNet& src) {
+  ClassifierNet dst(src->arch);
+  torch::NoGradGuard no_grad;
+  auto params = src->named_parameters();
+  for (auto& p : dst->named_parameters()) p.value().copy_(params[p.key()]);
+  auto buffers = src->named_buffers();
+  for (auto& b : dst->named_buffers()) b.value().copy_(buffers[b.key()]);
+  return dst;
+}
+
 // Extends a trained model to a superset charset: everything but the output layer
 // is copied; output rows of old labels are copied to their new index, the reject
-// row stays last, rows of new labels keep their fresh initialisation.
-ClassifierModel extend_model(const ClassifierModel& base, const assemble::Charset& charset) {
+// row stays last, rows of new labels keep their fresh initialisation. The base's
+// logit adjustment is taken out of the copied bias (training continues from the
+// class-balanced network it was trained as) and returned in *adjust, mapped to
+// the new classes, for the caller to add back: new labels get the median of the
+// old characters' offsets (a typical character's prior).
+ClassifierModel extend_model(const ClassifierModel& base, const assemble::Charset& charset,
+                             std::vector<float>* adjust) {
   std::unordered_map<std::string, int> index;
   for (std::size_t k = 0; k < charset.labels.size(); ++k) index[charset.labels[k]] = static_cast<int>(k);
   for (const auto& l : base.charset.labels) {
@@ -125,13 +141,23 @@ ClassifierModel extend_model(const ClassifierModel& base, const assemble::Charse
   auto& bias = m.net->out->bias;
   const auto& bw = base.net->out->weight;
   const auto& bb = base.net->out->bias;
-  for (std::size_t k = 0; k < base.charset.labels.size(); ++k) {
+  const int old_n = static_cast<int>(base.charset.labels.size());
+  std::vector<float> base_adj = base.logit_adjust;
+  if (static_cast<int>(base_adj.size()) != base.charset.num_classes()) {
+    base_adj.assign(base.charset.num_classes(), 0.f);
+  }
+  std::vector<float> old_chars(base_adj.begin(), base_adj.begin() + old_n);
+  std::nth_element(old_chars.begin(), old_chars.begin() + old_n / 2, old_chars.end());
+  adjust->assign(charset.num_classes(), old_chars[old_n / 2]);
+  for (int k = 0; k < old_n; ++k) {
     const int j = index[base.charset.labels[k]];
-    w[j].copy_(bw[static_cast<int64_t>(k)]);
-    bias[j].copy_(bb[static_cast<int64_t>(k)]);
+    w[j].copy_(bw[k]);
+    bias[j].copy_(bb[k] - base_adj[k]);
+    (*adjust)[j] = base_adj[k];
   }
   w[charset.reject_class()].copy_(bw[base.charset.reject_class()]);
-  bias[charset.reject_class()].copy_(bb[base.charset.reject_class()]);
+  bias[charset.reject_class()].copy_(bb[base.charset.reject_class()] - base_adj[old_n]);
+  (*adjust)[charset.reject_class()] = base_adj[old_n];
   return m;
 }
 
@@ -146,6 +172,9 @@ struct ClassifierTrainer::Impl {
   std::discrete_distribution<int> class_dist;  // over `classes`
   ClassifierModel model;
   std::vector<double> prior;                   // class frequencies of the pool (add-one)
+  // Fine-tuning: the base's logit adjustment, kept out of the bias while training
+  // and added to the logits when evaluating and to the bias when saving.
+  std::vector<float> pending;
   std::unique_ptr<torch::optim::AdamW> opt;
   std::mt19937_64 rng;
   long step = 0;
@@ -185,7 +214,9 @@ struct ClassifierTrainer::Impl {
       parts.push_back(net->forward(inputs(batch, nullptr, unused)));
     }
     if (parts.empty()) return torch::empty({0, charset.num_classes()});
-    return torch::cat(parts, 0);
+    torch::Tensor logits = torch::cat(parts, 0);
+    if (!pending.empty()) logits = logits + torch::tensor(pending).unsqueeze(0);
+    return logits;
   }
 };
 
@@ -201,7 +232,7 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
   m.rng.seed(m.o.seed * 0x9E3779B97F4A7C15ull + 1);
   if (!m.o.base.empty()) {
     const ClassifierModel base = charcls::load_classifier_model(m.o.base);
-    m.model = extend_model(base, m.charset);
+    m.model = extend_model(base, m.charset, &m.pending);
   } else {
     m.model = charcls::make_classifier_model(m.charset, m.o.crop);
   }
@@ -354,14 +385,31 @@ float ClassifierTrainer::adjust_prior(const std::vector<CropSample>& samples) {
       best_tau = tau;
     }
   }
-  torch::NoGradGuard no_grad;
-  m.model.net->out->bias.add_(best_tau * lp.squeeze(0));
+  const torch::Tensor offset = best_tau * lp.squeeze(0);
+  if (m.model.logit_adjust.empty()) m.model.logit_adjust.assign(m.charset.num_classes(), 0.f);
+  for (int k = 0; k < m.charset.num_classes(); ++k) {
+    m.model.logit_adjust[k] += offset[k].item<float>();
+  }
+  if (!m.pending.empty()) {  // fine-tuning: part of the pending offsets
+    for (int k = 0; k < m.charset.num_classes(); ++k) m.pending[k] += offset[k].item<float>();
+  } else {
+    torch::NoGradGuard no_grad;
+    m.model.net->out->bias.add_(offset);
+  }
   return best_tau;
 }
 
 void ClassifierTrainer::save(const std::string& path, const std::string& notes) const {
-  ClassifierModel copy = impl_->model;
+  const Impl& m = *impl_;
+  ClassifierModel copy = m.model;
   copy.train_notes = notes;
+  if (!m.pending.empty()) {
+    // Bake the pending offsets into a copy; the training network stays untouched.
+    copy.net = copy_net(m.model.net);
+    torch::NoGradGuard no_grad;
+    copy.net->out->bias.add_(torch::tensor(m.pending));
+    copy.logit_adjust = m.pending;
+  }
   copy.net->eval();
   charcls::save_classifier_model(copy, path);
 }

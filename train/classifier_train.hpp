@@ -25,7 +25,7 @@ struct TrainClassifierOptions {
   std::string val;
   std::string charset = "0-9A-Z./:#+()%,_-";  ///< classes of a fresh model (generator syntax)
   std::string styles;        ///< synthetic styles, comma-separated names; empty = all
-  int synth_images = 8000;   ///< generated images in the training pool
+  int synth_images = 5000;   ///< generated images in the training pool
   std::uint64_t val_seed = 9001;  ///< generator seed of synthetic validation (unseen)
   int val_images = 600;      ///< generated validation images
   float reject_ratio = 0.25f;  ///< "not a character" crops per character crop (synthetic)
@@ -42,9 +42,9 @@ struct TrainClassifierOptions {
   charcls::CropSpec crop;    ///< crop geometry of a fresh model (a base model keeps its own)
   // ---- optimisation ----
   std::string out = "classifier.pt";
-  long steps = 6000;
+  long steps = 14000;
   double epochs = 0;         ///< > 0: steps = epochs × training pool size / batch (overrides steps)
-  int batch = 256;
+  int batch = 128;
   double lr = 0;             ///< peak (AdamW, warm-up + cosine); 0: 3e-3 fresh, 1e-3 fine-tune
   double weight_decay = 1e-4;
   long warmup = 200;

@@ -221,6 +221,11 @@ void save_classifier_model(const ClassifierModel& m, const std::string& path) {
     a.write("crop_height", c10::IValue(static_cast<int64_t>(m.crop.size.height)));
     a.write("crop_height_factor", c10::IValue(static_cast<double>(m.crop.height_factor)));
     a.write("temperature", c10::IValue(static_cast<double>(m.temperature)));
+    if (!m.logit_adjust.empty()) {
+      c10::List<double> adjust;
+      for (float v : m.logit_adjust) adjust.push_back(v);
+      a.write("logit_adjust", c10::IValue(adjust));
+    }
     a.write("train_command", c10::IValue(m.train_command));
     a.write("train_seed", c10::IValue(m.train_seed));
     a.write("train_notes", c10::IValue(m.train_notes));
@@ -301,6 +306,17 @@ ClassifierModel load_classifier_model(const std::string& path) {
     m.temperature = static_cast<float>(t);
     m.train_command = optional_string(a, "train_command");
     m.train_notes = optional_string(a, "train_notes");
+    {
+      c10::IValue v;
+      if (a.try_read("logit_adjust", v)) {
+        if (!v.isDoubleList()) throw ModelError(path + ": classifier entry \"logit_adjust\" is not a list of numbers");
+        for (double x : v.toDoubleVector()) m.logit_adjust.push_back(static_cast<float>(x));
+        if (static_cast<int>(m.logit_adjust.size()) != m.charset.num_classes()) {
+          throw ModelError(path + ": logit adjustment has " + std::to_string(m.logit_adjust.size()) +
+                           " entries for " + std::to_string(m.charset.num_classes()) + " classes");
+        }
+      }
+    }
     {
       c10::IValue v;
       if (a.try_read("train_seed", v) && v.isInt()) m.train_seed = v.toInt();

@@ -86,6 +86,11 @@ struct ClassifierModel {
   assemble::Charset charset;
   CropSpec crop;
   float temperature = 1.f;      ///< logits are divided by it before the softmax
+  /// Per-class offsets already added to the output layer's bias after training
+  /// (logit adjustment towards the training data's class prior; empty = none).
+  /// Inference ignores it (it is in the bias); fine-tuning subtracts it to recover
+  /// the class-balanced network, trains, and adds it back.
+  std::vector<float> logit_adjust;
   std::string train_command;    ///< exact command line that produced the model
   std::int64_t train_seed = 0;
   std::string train_notes;      ///< free text: data, validation figures
@@ -100,8 +105,8 @@ ClassifierModel make_classifier_model(const assemble::Charset& charset, const Cr
                                       ClassifierArch arch = {});
 
 /// Writes the model (network parameters and buffers + metadata: "format",
-/// "version", architecture, charset, crop spec, temperature, training command,
-/// seed, notes) with torch::serialize::OutputArchive. Writes what it is given;
+/// "version", architecture, charset, crop spec, temperature, logit adjustment,
+/// training command, seed, notes) with torch::serialize::OutputArchive. Writes what it is given;
 /// consistency is checked by load_classifier_model. Throws ModelError naming
 /// the file when it cannot be written.
 void save_classifier_model(const ClassifierModel& model, const std::string& path);

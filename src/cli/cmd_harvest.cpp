@@ -53,14 +53,19 @@ const Registrar kHarvest(
         craft.torchscript = o->torchscript;
         craft.canvas = o->canvas;
         craft.magnify = o->magnify;
-        ClassifierConfig cls;
-        cls.model = o->classifier.empty() ? (fs::path(model_dir) / "classifier.pt").string() : o->classifier;
-
         train::HarvestOptions h;
         h.craft = craft;
         h.out = o->out;
         // The crops must be cut as the classifier that will learn from them cuts them.
-        h.crop = charcls::Classifier(cls).crop_spec();
+        ClassifierConfig cls;
+        cls.model = o->classifier.empty() ? (fs::path(model_dir) / "classifier.pt").string() : o->classifier;
+        if (!o->classifier.empty() || fs::exists(cls.model)) {
+          h.crop = charcls::Classifier(cls).crop_spec();
+        } else {
+          std::cerr << "no classifier model at " << cls.model << ": default crop geometry ("
+                    << h.crop.size.width << "x" << h.crop.size.height << ", height factor "
+                    << h.crop.height_factor << ")\n";
+        }
 
         std::vector<train::HarvestItem> items;
         for (const auto& row : read_labels(o->labels)) {

@@ -46,6 +46,7 @@ ClassifierModel random_model(const std::vector<std::string>& labels, std::uint64
     bn->bias.uniform_(-0.1, 0.1);
   }
   m.temperature = 1.7f;
+  for (std::size_t k = 0; k <= labels.size(); ++k) m.logit_adjust.push_back(-0.25f * k);
   m.train_command = "ocr2s train classifier --synth --seed 7";
   m.train_seed = 7;
   m.train_notes = "test model";
@@ -103,6 +104,7 @@ TEST_CASE("classifier model file round trip keeps charset, metadata and outputs"
   CHECK(r.train_command == m.train_command);
   CHECK(r.train_seed == 7);
   CHECK(r.train_notes == "test model");
+  CHECK(r.logit_adjust == m.logit_adjust);
   CHECK(r.net->arch.channels == m.net->arch.channels);
   CHECK(r.net->output_width() == 7);
 
@@ -203,6 +205,21 @@ TEST_CASE("classifier: missing, corrupt and foreign files are ModelErrors naming
   } catch (const ModelError& e) {
     CHECK(std::string(e.what()).find(foreign) != std::string::npos);
     CHECK(std::string(e.what()).find("ocr2s-detector") != std::string::npos);
+  }
+
+  // A logit adjustment whose length disagrees with the classes.
+  const std::string bad_adjust = temp_path("bad_adjust.pt");
+  {
+    ClassifierModel m = random_model({"0", "1"}, 4);
+    m.logit_adjust = {0.f, 0.f};  // 3 classes
+    save_classifier_model(m, bad_adjust);
+  }
+  cfg.model = bad_adjust;
+  try {
+    Classifier cls(cfg);
+    FAIL("no exception");
+  } catch (const ModelError& e) {
+    CHECK(std::string(e.what()).find(bad_adjust) != std::string::npos);
   }
 
   cfg.model.clear();

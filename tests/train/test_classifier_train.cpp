@@ -189,6 +189,10 @@ TEST_CASE("classifier fine-tuning adds a new character and keeps the old ones", 
   {
     ClassifierTrainer base(o, digits, base_train);
     for (int i = 0; i < o.steps; ++i) base.step();
+    // As the shipped model: logit adjustment baked into the bias (and recorded, so
+    // fine-tuning can take it out and put it back), then the temperature.
+    const float tau = base.adjust_prior(digit_val);
+    CHECK((tau >= 0.f && tau <= 1.f));
     base.calibrate(digit_val);
     base.save(base_path);
     base_accuracy = base.evaluate(digit_val).char_accuracy();
