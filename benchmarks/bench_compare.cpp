@@ -76,6 +76,7 @@ void score(const std::string& want, const std::string& got, json& acc) {
   const auto w = ocr2s::utf8_split(ocr2s::strip_spaces(want));
   const auto g = ocr2s::utf8_split(ocr2s::strip_spaces(got));
   const auto steps = ocr2s::align(w, g);
+  if (acc.is_null()) acc = json::object();
   acc["n"] = acc.value("n", 0) + 1;
   acc["exact"] = acc.value("exact", 0) + (w == g ? 1 : 0);
   acc["edits"] = acc.value("edits", 0) + ocr2s::edit_distance(steps, w, g);
