@@ -21,17 +21,16 @@
 
 namespace ocr2s::train {
 
-torch::Tensor ohem_mse_loss(const torch::Tensor& pred, const torch::Tensor& target,
-                            double neg_ratio, std::int64_t min_negatives,
-                            double positive_threshold) {
-  TORCH_CHECK(pred.sizes() == target.sizes(), "ohem_mse_loss: pred ", pred.sizes(), " vs target ",
-              target.sizes());
-  const auto rows = pred.size(0) * pred.size(1);
-  const auto px = (pred - target).pow(2).reshape({rows, -1});
+torch::Tensor ohem_reduce(const torch::Tensor& pixel_loss, const torch::Tensor& target,
+                          double neg_ratio, std::int64_t min_negatives, double positive_threshold) {
+  TORCH_CHECK(pixel_loss.sizes() == target.sizes(), "ohem: loss ", pixel_loss.sizes(),
+              " vs target ", target.sizes());
+  const auto rows = pixel_loss.size(0) * pixel_loss.size(1);
+  const auto px = pixel_loss.reshape({rows, -1});
   const auto pos = (target > positive_threshold).reshape({rows, -1});
   const auto n_pos = pos.sum(1).to(torch::kCPU);
   const auto* n_pos_ptr = n_pos.data_ptr<std::int64_t>();
-  // Positives never compete for the hard-negative slots.
+  // Positives never compete for the hard-negative slots (losses are ≥ 0).
   const auto neg_px = px.masked_fill(pos, -1.0);
   std::vector<torch::Tensor> per_row;
   per_row.reserve(rows);
@@ -47,6 +46,25 @@ torch::Tensor ohem_mse_loss(const torch::Tensor& pred, const torch::Tensor& targ
     per_row.push_back(l);
   }
   return torch::stack(per_row).mean();
+}
+
+torch::Tensor ohem_mse_loss(const torch::Tensor& pred, const torch::Tensor& target,
+                            double neg_ratio, std::int64_t min_negatives,
+                            double positive_threshold) {
+  return ohem_reduce((pred - target).pow(2), target, neg_ratio, min_negatives,
+                     positive_threshold);
+}
+
+torch::Tensor ohem_bce_loss(const torch::Tensor& logits, const torch::Tensor& target,
+                            double neg_ratio, std::int64_t min_negatives,
+                            double positive_threshold) {
+  // Minus the entropy of the soft target, so a perfect prediction has loss 0 and
+  // pixels rank by how far they are from their target, not by the target's entropy.
+  const auto t = target.clamp(1e-6, 1.0 - 1e-6);
+  const auto entropy = -(t * t.log() + (1 - t) * (1 - t).log());
+  const auto bce = torch::binary_cross_entropy_with_logits(
+      logits, target, /*weight=*/{}, /*pos_weight=*/{}, at::Reduction::None);
+  return ohem_reduce(bce - entropy, target, neg_ratio, min_negatives, positive_threshold);
 }
 
 namespace {
@@ -78,9 +96,13 @@ struct DetectorTrainer::Impl {
   std::unique_ptr<torch::optim::AdamW> optim;
   long step = 0;
   double data_seconds = 0.0;  // time spent making batches (decode, augment, targets)
+  std::string init_report;
 
   Impl(TrainDetectorOptions o, DetectorDataset d) : opt(std::move(o)), data(std::move(d)) {
     if (data.size() == 0) throw InputError("train detector: the training set is empty");
+    if (opt.loss != "mse" && opt.loss != "bce") {
+      throw InputError("train detector: --loss must be mse or bce, got '" + opt.loss + "'");
+    }
     if (opt.batch < 1) throw InputError("train detector: --batch must be ≥ 1");
     if (opt.aug.patch < 64 || opt.aug.patch % 32 != 0) {
       throw InputError("train detector: patch " + std::to_string(opt.aug.patch) +
@@ -98,9 +120,39 @@ struct DetectorTrainer::Impl {
         if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
       }
     }
+    if (!opt.init.empty()) init_from(opt.init);
     net->train();
     optim = std::make_unique<torch::optim::AdamW>(
         net->parameters(), torch::optim::AdamWOptions(opt.lr).weight_decay(opt.weight_decay));
+  }
+
+  // Copies the weights and BatchNorm statistics of a model or checkpoint; the
+  // optimiser and the schedule start fresh (fine-tuning). The architectures may
+  // differ by added blocks (this build's defaults grew since): tensors are matched
+  // by name and shape, new blocks keep their near-identity initialisation; a
+  // tensor present in both with different shapes is an error.
+  void init_from(const std::string& path) {
+    auto loaded = craft::load_detector(path);
+    torch::NoGradGuard ng;
+    auto src = loaded.net->named_parameters(true);
+    auto srcb = loaded.net->named_buffers(true);
+    std::size_t copied = 0, fresh = 0;
+    const auto copy = [&](const std::string& name, torch::Tensor& dst, const torch::Tensor* from) {
+      if (from == nullptr) {
+        ++fresh;
+        return;
+      }
+      if (!from->sizes().equals(dst.sizes())) {
+        throw ModelError(path + ": '" + name + "' has a different shape than in this build's detector");
+      }
+      dst.copy_(*from);
+      ++copied;
+    };
+    for (auto& p : net->named_parameters(true)) copy(p.key(), p.value(), src.find(p.key()));
+    for (auto& b : net->named_buffers(true)) copy(b.key(), b.value(), srcb.find(b.key()));
+    if (copied == 0) throw ModelError(path + ": no tensor fits this build's detector");
+    init_report = "initialised from " + path + ": " + std::to_string(copied) + " tensors copied, " +
+                  std::to_string(fresh) + " new";
   }
 
   // The batch that step `s` draws: a pure function of (seed, s).
@@ -141,7 +193,7 @@ struct DetectorTrainer::Impl {
       static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr_at(step, opt));
     }
     optim->zero_grad();
-    auto loss = ohem_mse_loss(net->forward(x), y);
+    auto loss = compute_loss(x, y);
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net->parameters(), 5.0);
     optim->step();
@@ -152,6 +204,11 @@ struct DetectorTrainer::Impl {
                        std::to_string(step) + " (lower --lr)");
     }
     return l;
+  }
+
+  torch::Tensor compute_loss(const torch::Tensor& x, const torch::Tensor& y) {
+    if (opt.loss == "bce") return ohem_bce_loss(net->logits(x), y);
+    return ohem_mse_loss(net->forward(x), y);
   }
 
   craft::DetectorMeta meta(const std::string& notes) const {
@@ -172,13 +229,14 @@ DetectorTrainer::~DetectorTrainer() = default;
 float DetectorTrainer::step() { return impl_->train_step(); }
 long DetectorTrainer::steps_done() const { return impl_->step; }
 double DetectorTrainer::data_seconds() const { return impl_->data_seconds; }
+const std::string& DetectorTrainer::init_report() const { return impl_->init_report; }
 
 float DetectorTrainer::batch_loss(long step_index) {
   auto [x, y] = impl_->make_batch(step_index);
   torch::NoGradGuard ng;
   // Train-mode BatchNorm (batch statistics), as the step itself sees it; the
   // running statistics it updates do not affect train-mode outputs.
-  return ohem_mse_loss(impl_->net->forward(x), y).item<float>();
+  return impl_->compute_loss(x, y).item<float>();
 }
 
 DetectionReport DetectorTrainer::validate(const DetectorDataset& val, std::size_t limit) {
@@ -253,6 +311,7 @@ DetectionReport train_detector(const TrainDetectorOptions& o, std::ostream& log)
 
   DetectorTrainer trainer(o, std::move(data));
   log << "network: " << trainer.gflops(640, 160) << " GFLOP at 640x160\n";
+  if (!trainer.init_report().empty()) log << trainer.init_report() << "\n";
   if (!o.resume.empty()) {
     trainer.resume(o.resume);
     log << "resumed from " << o.resume << " at step " << trainer.steps_done() << "\n";

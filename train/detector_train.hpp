@@ -18,6 +18,12 @@ struct TrainDetectorOptions {
   std::string val;      ///< folder with annotations.jsonl (validation); empty: none
   std::string out = "detector.pt";  ///< the trained model; checkpoints go to OUT.ckpt
   std::string resume;   ///< checkpoint to continue from; empty: start fresh
+  /// Start from this model's (or checkpoint's) weights with a fresh optimiser and
+  /// schedule: fine-tuning, e.g. the shipped model on one's own annotated photos.
+  std::string init;
+  /// Per-pixel loss under the hard-negative mining: "mse" (CRAFT's) or "bce"
+  /// (cross-entropy on logits; see detector_loss.hpp).
+  std::string loss = "mse";
   long steps = 12000;   ///< optimiser steps in total (a resumed run continues to it)
   int batch = 16;       ///< patches per step
   double lr = 2e-3;     ///< peak learning rate (AdamW; linear warm-up, cosine decay)
@@ -49,6 +55,8 @@ class DetectorTrainer {
   long steps_done() const;
   /// Wall seconds spent making batches so far (decode, augmentation, targets).
   double data_seconds() const;
+  /// What TrainDetectorOptions::init copied ("" without init).
+  const std::string& init_report() const;
   /// Loss (no update) on the batch that step `step_index` draws.
   float batch_loss(long step_index);
   /// Character-level P/R/F1 on `val` (network in eval mode, the real runner

@@ -19,6 +19,8 @@ std::string command_line(const train::TrainDetectorOptions& o) {
   s << " --out " << o.out << " --steps " << o.steps << " --batch " << o.batch << " --lr " << o.lr
     << " --seed " << o.seed << " --threads " << o.threads << " --patch " << o.aug.patch;
   if (!o.resume.empty()) s << " --resume " << o.resume;
+  if (!o.init.empty()) s << " --init " << o.init;
+  s << " --loss " << o.loss;
   return s.str();
 }
 
@@ -44,6 +46,11 @@ const Registrar kTrainDetector(
       app.add_option("--threads", o->threads, "LibTorch threads")->check(CLI::Range(1, 256))
           ->capture_default_str();
       app.add_option("--resume", o->resume, "Continue from a checkpoint (OUT.ckpt of an earlier run)");
+      app.add_option("--init", o->init,
+                     "Start from a model's weights with a fresh optimiser and schedule (fine-tuning)");
+      app.add_option("--loss", o->loss, "Per-pixel loss under hard-negative mining: mse (CRAFT) or bce")
+          ->check(CLI::IsMember({"mse", "bce"}))
+          ->capture_default_str();
       app.add_option("--patch", o->aug.patch, "Training patch side, pixels (multiple of 32)")
           ->check(CLI::Range(64, 2048))
           ->capture_default_str();

@@ -155,7 +155,21 @@ DetectorNetImpl::DetectorNetImpl(const DetectorArch& arch) : arch_(arch) {
     ups.push_back(register_module("up" + std::to_string(s), UpBlock(in, skips[s], arch.dec[s])));
     in = arch.dec[s];
   }
+  if (arch.half_refine > 0) {
+    refine = torch::nn::Sequential();
+    for (int b = 0; b < arch.half_refine; ++b) refine->push_back(SepBlock(in, in, 1));
+    register_module("refine", refine);
+  }
   head = register_module("head", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, 2, 1)));
+  // Residual branches start small (their last BatchNorm's scale at 0.1; not 0,
+  // which would leave the branch's ReLU without gradient): each block begins
+  // close to the identity, which eases training and lets a model grown by new
+  // blocks start from a trained smaller one (DetectorTrainer's init).
+  torch::NoGradGuard ng;
+  for (auto& m : modules(/*include_self=*/false)) {
+    if (auto* b = m->as<SepBlock>(); b != nullptr && b->residual_) b->pw->bn->weight.fill_(0.1);
+    if (auto* u = m->as<UpBlock>()) u->pw->bn->weight.fill_(0.1);
+  }
 }
 
 torch::Tensor DetectorNetImpl::logits(const torch::Tensor& x) {
@@ -165,6 +179,7 @@ torch::Tensor DetectorNetImpl::logits(const torch::Tensor& x) {
   auto y = f[4];
   for (int s = 0; s < 4; ++s) y = ups[s](y, f[3 - s]);
   f = {};
+  if (refine) y = refine->forward(y);
   if (fused_ && y.is_contiguous(at::MemoryFormat::ChannelsLast)) {
     // The 1×1 head as one small matrix product on the channels-last features
     // ([N·h·w, C] × [C, 2]): oneDNN's convolution is slow for 2 output channels.
@@ -212,6 +227,12 @@ std::int64_t DetectorNetImpl::flops(int height, int width) const {
   }
   for (int s = 0; s < 4; ++s) {
     total += ups[s]->flops(hw(5 - s), hw(4 - s));
+  }
+  if (refine) {
+    for (const auto& m : refine->children()) {
+      const auto* b = m->as<SepBlock>();
+      total += b->dw->flops(hw(1)) + b->pw->flops(hw(1));
+    }
   }
   total += 2 * hw(1) * head->options.in_channels() * head->options.out_channels();
   return total;
@@ -280,6 +301,7 @@ void save_detector(DetectorNet& net, const DetectorMeta& meta, const std::string
     ar.write("arch.depth", c10::IValue(to_vec(a.depth)));
     ar.write("arch.dec", c10::IValue(to_vec(a.dec)));
     ar.write("arch.deep_dilation", c10::IValue(static_cast<std::int64_t>(a.deep_dilation)));
+    ar.write("arch.half_refine", c10::IValue(static_cast<std::int64_t>(a.half_refine)));
     ar.write("meta.train_command", c10::IValue(meta.train_command));
     ar.write("meta.seed", c10::IValue(meta.seed));
     ar.write("meta.steps", c10::IValue(meta.steps));
@@ -393,6 +415,15 @@ LoadedDetector load_detector(const std::string& path, torch::serialize::InputArc
     const auto dil = read_int(ar, path, "arch.deep_dilation");
     if (dil < 1 || dil > 8) model_error(path, "arch.deep_dilation = " + std::to_string(dil) + " is outside [1, 8]");
     arch.deep_dilation = static_cast<int>(dil);
+    // Absent in files written before it existed: those networks had none.
+    c10::IValue refine_v;
+    arch.half_refine = 0;
+    if (ar.try_read("arch.half_refine", refine_v)) {
+      if (!refine_v.isInt() || refine_v.toInt() < 0 || refine_v.toInt() > 8) {
+        model_error(path, "arch.half_refine is not an integer in [0, 8]");
+      }
+      arch.half_refine = static_cast<int>(refine_v.toInt());
+    }
 
     LoadedDetector out;
     out.meta.train_command = read_string(ar, path, "meta.train_command", false);

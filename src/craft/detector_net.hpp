@@ -34,10 +34,14 @@ struct DetectorArch {
   /// Dilation of the depthwise convolutions of the extra blocks at 1/32 (widens the
   /// receptive field for tall characters at no cost in FLOPs).
   int deep_dilation = 2;
+  /// Residual depthwise-separable refinements after the last (1/2) decoder stage's
+  /// own one: where neighbouring small characters are told apart. 0 in the
+  /// shipped model; an A/B of 1 against 0 is not done yet.
+  int half_refine = 0;
 
   bool operator==(const DetectorArch& o) const {
     return stem == o.stem && enc == o.enc && depth == o.depth && dec == o.dec &&
-           deep_dilation == o.deep_dilation;
+           deep_dilation == o.deep_dilation && half_refine == o.half_refine;
   }
 };
 
@@ -111,6 +115,7 @@ struct DetectorNetImpl : torch::nn::Module {
   ConvBN stem{nullptr};
   std::vector<torch::nn::Sequential> stages;  // 1/4 … 1/32
   std::vector<UpBlock> ups;                   // → 1/16 … 1/2
+  torch::nn::Sequential refine{nullptr};      // arch.half_refine SepBlocks at 1/2
   torch::nn::Conv2d head{nullptr};
   bool fused_ = false;
   torch::Tensor head_w_t_;  // fused: head weight as [C, 2]
