@@ -11,29 +11,35 @@
 
 namespace ocr2s::train {
 
-Prf match_characters(const std::vector<Quad>& truth, const std::vector<Quad>& detected,
-                     float iou_threshold) {
+std::vector<int> match_indices(const std::vector<Quad>& truth, const std::vector<Quad>& detected,
+                               float iou_threshold) {
   std::vector<std::tuple<float, std::size_t, std::size_t>> pairs;
   for (std::size_t i = 0; i < truth.size(); ++i) {
     const auto bt = truth[i].bounds();
     for (std::size_t j = 0; j < detected.size(); ++j) {
-      if ((bt & detected[j].bounds()).area() <= 0.f) continue;  // cheap reject
+      if ((bt & detected[j].bounds()).area() <= 0.f) continue;
       const float iou = quad_iou(truth[i], detected[j]);
       if (iou >= iou_threshold) pairs.emplace_back(iou, i, j);
     }
   }
-  // Decreasing IoU; ties by index so the result does not depend on sort stability.
   std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
     if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) > std::get<0>(b);
     return std::tie(std::get<1>(a), std::get<2>(a)) < std::tie(std::get<1>(b), std::get<2>(b));
   });
-  std::vector<char> used_t(truth.size(), 0), used_d(detected.size(), 0);
-  Prf r;
+  std::vector<int> to_det(truth.size(), -1);
+  std::vector<char> used_d(detected.size(), 0);
   for (const auto& [iou, i, j] : pairs) {
-    if (used_t[i] || used_d[j]) continue;
-    used_t[i] = used_d[j] = 1;
-    ++r.tp;
+    if (to_det[i] >= 0 || used_d[j]) continue;
+    to_det[i] = static_cast<int>(j);
+    used_d[j] = 1;
   }
+  return to_det;
+}
+
+Prf match_characters(const std::vector<Quad>& truth, const std::vector<Quad>& detected,
+                     float iou_threshold) {
+  Prf r;
+  for (int d : match_indices(truth, detected, iou_threshold)) r.tp += d >= 0;
   r.fn = static_cast<long>(truth.size()) - r.tp;
   r.fp = static_cast<long>(detected.size()) - r.tp;
   return r;

@@ -32,6 +32,11 @@ struct Prf {
   }
 };
 
+/// Truth index → detection index (−1: missed), by the greedy one-to-one
+/// matching of match_characters.
+std::vector<int> match_indices(const std::vector<Quad>& truth, const std::vector<Quad>& detected,
+                               float iou_threshold = 0.5f);
+
 /// Greedy one-to-one matching of detections to ground truth: all pairs with
 /// IoU ≥ threshold (ocr2s::quad_iou), taken in decreasing IoU order.
 Prf match_characters(const std::vector<Quad>& truth, const std::vector<Quad>& detected,

@@ -9,12 +9,38 @@
 
 namespace ocr2s::cli {
 
+/// The postprocessor's thresholds as options (defaults: CraftConfig's).
+inline void add_postprocess_options(CLI::App& app, CraftConfig& c) {
+  app.add_option("--seed-threshold", c.seed_threshold, "Region score that seeds a character")
+      ->check(CLI::Range(0.01, 1.0))->capture_default_str()->group("Postprocessing");
+  app.add_option("--grow-threshold", c.grow_threshold, "Region score a character grows into")
+      ->check(CLI::Range(0.01, 1.0))->capture_default_str()->group("Postprocessing");
+  app.add_option("--link-threshold", c.link_threshold, "Affinity score that links two characters")
+      ->check(CLI::Range(0.01, 1.0))->capture_default_str()->group("Postprocessing");
+  app.add_option("--split-depth", c.split_depth, "Saddle depth that splits touching characters")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group("Postprocessing");
+  app.add_option("--min-area", c.min_area, "Smallest character blob, score-map pixels")
+      ->check(CLI::Range(0.0, 1e6))->capture_default_str()->group("Postprocessing");
+  app.add_option("--max-aspect", c.max_aspect, "Longest blob side over shortest beyond which it is noise")
+      ->check(CLI::Range(1.0, 1e3))->capture_default_str()->group("Postprocessing");
+}
+
+inline void copy_postprocess(const CraftConfig& from, CraftConfig& to) {
+  to.seed_threshold = from.seed_threshold;
+  to.grow_threshold = from.grow_threshold;
+  to.link_threshold = from.link_threshold;
+  to.split_depth = from.split_depth;
+  to.min_area = from.min_area;
+  to.max_aspect = from.max_aspect;
+}
+
 struct ReaderOptions {
   std::string detector;
   std::string classifier;
   bool torchscript = false;
   int canvas = CraftConfig{}.canvas;
   float magnify = CraftConfig{}.magnify;
+  CraftConfig post;  // the postprocessing thresholds (other fields unused)
   std::string allow;
   std::string pattern;
   float min_confidence = -1.f;
@@ -25,6 +51,7 @@ struct ReaderOptions {
     app.add_option("--classifier", classifier, "Classifier model (default: classifier.pt in the model dir)");
     app.add_option("--canvas", canvas, "Long side of the detector input, pixels")->check(CLI::Range(64, 4096));
     app.add_option("--magnify", magnify, "Scale applied before the canvas limit")->check(CLI::Range(0.25, 4.0));
+    add_postprocess_options(app, post);
     app.add_option("--allow", allow, "Allowlist: the characters the classifier may answer");
     app.add_option("--pattern", pattern, "Format every line must match, e.g. 'LOT\\d{6}'");
     app.add_option("--min-confidence", min_confidence, "Confidence gate (default: the model config's)")
@@ -36,6 +63,7 @@ struct ReaderOptions {
     c.craft.torchscript = torchscript;
     c.craft.canvas = canvas;
     c.craft.magnify = magnify;
+    copy_postprocess(post, c.craft);
     c.classifier.model = classifier;
     c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each
     return c;

@@ -164,3 +164,26 @@ TEST_CASE("read --resume after kill -9 finishes with every image exactly once", 
   CHECK(seen.size() == 40);
   for (const auto& [image, n] : seen) CHECK(n == 1);
 }
+
+TEST_CASE("train thresholds: grid search on annotated images; read takes the thresholds", "[cli]") {
+  const fs::path dir = fs::temp_directory_path() / "ocr2s_test_cli_thresholds";
+  fs::remove_all(dir);
+  REQUIRE(sh(kCli + " synth --out " + (dir / "val").string() + " --count 4 --seed 77 > /dev/null 2>&1") == 0);
+  const fs::path json = dir / "tune.json";
+  REQUIRE(sh(kCli + " train thresholds --val " + (dir / "val").string() +
+             " --seed-thresholds 0.4 0.5 --grow-thresholds 0.3 --split-depths 0.12 --min-areas 3"
+             " --max-aspects 6 --link-thresholds 0.2 0.3 --out " + json.string() + " > /dev/null 2>&1") == 0);
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  CHECK(j["images"] == 4);
+  REQUIRE(j["ranked"].size() == 2);
+  const double best = j["best"]["char_f1"].get<double>();
+  CHECK(best >= j["ranked"][1]["char_f1"].get<double>());
+  CHECK(best > 0.0);
+  CHECK(j["defaults"]["seed_threshold"].get<double>() == Approx(0.5));
+
+  // The same fields reach the reader; an inconsistent pair is refused.
+  const std::string img = (dir / "val" / "images" / "000000.png").string();
+  CHECK(sh(kCli + " read " + img + " --seed-threshold 0.6 --grow-threshold 0.4 > /dev/null 2>&1") == 0);
+  CHECK(sh(kCli + " read " + img + " --seed-threshold 0.3 --grow-threshold 0.5 > /dev/null 2>&1") != 0);
+}
