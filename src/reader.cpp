@@ -50,6 +50,7 @@ void validate(const ReaderConfig& c) {
   check_range("craft.magnify", c.craft.magnify, 0.25f, 4.0f);
   check_range("craft.seed_threshold", c.craft.seed_threshold, 1e-6f, 1.0f);
   check_range("craft.grow_threshold", c.craft.grow_threshold, 1e-6f, c.craft.seed_threshold);
+  check_range("craft.confirm_threshold", c.craft.confirm_threshold, 0.0f, 1.0f);
   check_range("craft.link_threshold", c.craft.link_threshold, 1e-6f, 1.0f);
   check_range("craft.split_depth", c.craft.split_depth, 0.0f, 1.0f);
   check_range("craft.min_area", c.craft.min_area, 0.0f, 1e6f);
@@ -187,6 +188,7 @@ struct Reader::Impl {
                          size_string(image) + " image (" + e.what() + ")");
       }
       auto lines = assemble::build_lines(graph, config.assemble);
+      assemble::mark_unsure(lines, graph, config.craft.confirm_threshold);
       std::vector<assemble::CropBox> boxes;
       for (const auto& line : lines) {
         for (std::size_t i = 0; i < line.chars.size(); ++i) {

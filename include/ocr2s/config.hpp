@@ -31,11 +31,19 @@ struct CraftConfig {
   float magnify = 1.0f;
 
   /// Region score a character's peak must reach to seed a character
-  /// (CRAFT's text_threshold). Range (0, 1].
-  float seed_threshold = 0.5f;
+  /// (CRAFT's text_threshold). The default is below confirm_threshold on
+  /// purpose: see there. Range (0, 1].
+  float seed_threshold = 0.2f;
+  /// Region peak below which a seeded character is unsure: it is read, but its
+  /// status is kLowConfidence whatever the classifier says, and a line made only
+  /// of unsure characters is dropped. With seed_threshold below it, faint marks
+  /// next to confident characters (a '.', a broken '1') are read and flagged
+  /// instead of silently missing. At or below seed_threshold no character is
+  /// unsure (the check is off). Range [0, 1].
+  float confirm_threshold = 0.5f;
   /// Region score a character grows into from its seed (CRAFT's low_text).
   /// Range (0, seed_threshold].
-  float grow_threshold = 0.3f;
+  float grow_threshold = 0.15f;
   /// Affinity score that links two characters into one word (CRAFT's
   /// link_threshold). Range (0, 1].
   float link_threshold = 0.3f;

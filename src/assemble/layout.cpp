@@ -746,4 +746,21 @@ CropBox crop_box(const LayoutLine& line, std::size_t i, float height_factor, flo
   return box;
 }
 
+void mark_unsure(std::vector<LayoutLine>& lines, const craft::CharGraph& graph, float confirm_threshold) {
+  for (auto& line : lines) {
+    for (auto& c : line.chars) {
+      if (c.node < 0 || static_cast<std::size_t>(c.node) >= graph.nodes.size()) {
+        throw InputError("mark_unsure: character node " + std::to_string(c.node) + " is not in the graph");
+      }
+      c.unsure = graph.nodes[static_cast<std::size_t>(c.node)].peak < confirm_threshold;
+    }
+  }
+  lines.erase(std::remove_if(lines.begin(), lines.end(),
+                             [](const LayoutLine& l) {
+                               return std::all_of(l.chars.begin(), l.chars.end(),
+                                                  [](const SlotChar& c) { return c.unsure; });
+                             }),
+              lines.end());
+}
+
 }  // namespace ocr2s::assemble

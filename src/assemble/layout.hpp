@@ -14,6 +14,9 @@ struct SlotChar {
   int node = -1;   ///< index into CharGraph::nodes
   Quad quad;       ///< the node's quad, vertices oriented in the line's frame
   int word = 0;    ///< word index within the line
+  /// The detector's region peak is below CraftConfig::confirm_threshold: the
+  /// character is read, but reported as kLowConfidence (see mark_unsure).
+  bool unsure = false;
 };
 
 /// One line: characters ordered along the reading direction.
@@ -34,6 +37,12 @@ struct LayoutLine {
 /// ordered top to bottom in the text's own frame, then along the reading direction.
 /// Reading direction is assumed within ±45° of the image x axis, left to right.
 std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const AssembleConfig& config);
+
+/// Marks the characters whose node peak (graph.nodes[slot.node].peak) is below
+/// `confirm_threshold` as unsure and removes the lines made only of unsure
+/// characters: a weak detection is worth reading next to confident ones (a faint
+/// '.' between two digits), not as a line of its own.
+void mark_unsure(std::vector<LayoutLine>& lines, const craft::CharGraph& graph, float confirm_threshold);
 
 /// A line built from known character quads (ground truth from the generator, or a
 /// user's annotation): the same direction, centre-line and height fit that

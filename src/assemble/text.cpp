@@ -169,8 +169,10 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
     const int win = best_label(masked, n_labels, options.mask);
     c.label = charset.labels[static_cast<std::size_t>(win)];
     c.probability = masked[static_cast<std::size_t>(win)];
-    c.status =
-        c.probability >= options.min_confidence ? CharStatus::kOk : CharStatus::kLowConfidence;
+    // A character the detector was unsure of is a no-read however clearly the
+    // classifier reads it: whether a character is there at all is the doubt.
+    c.status = c.probability >= options.min_confidence && !slot.unsure ? CharStatus::kOk
+                                                                       : CharStatus::kLowConfidence;
     // top_k: labels only (the veto is not a reading), best first after masking,
     // classes the mask removed left out; the winner is always first.
     c.top_k.push_back({c.label, c.probability});

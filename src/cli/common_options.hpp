@@ -13,6 +13,9 @@ namespace ocr2s::cli {
 inline void add_postprocess_options(CLI::App& app, CraftConfig& c) {
   app.add_option("--seed-threshold", c.seed_threshold, "Region score that seeds a character")
       ->check(CLI::Range(0.01, 1.0))->capture_default_str()->group("Postprocessing");
+  app.add_option("--confirm-threshold", c.confirm_threshold,
+                 "Region peak below which a character is read but flagged (≤ seed threshold: off)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group("Postprocessing");
   app.add_option("--grow-threshold", c.grow_threshold, "Region score a character grows into")
       ->check(CLI::Range(0.01, 1.0))->capture_default_str()->group("Postprocessing");
   app.add_option("--link-threshold", c.link_threshold, "Affinity score that links two characters")
@@ -28,6 +31,7 @@ inline void add_postprocess_options(CLI::App& app, CraftConfig& c) {
 inline void copy_postprocess(const CraftConfig& from, CraftConfig& to) {
   to.seed_threshold = from.seed_threshold;
   to.grow_threshold = from.grow_threshold;
+  to.confirm_threshold = from.confirm_threshold;
   to.link_threshold = from.link_threshold;
   to.split_depth = from.split_depth;
   to.min_area = from.min_area;

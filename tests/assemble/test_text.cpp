@@ -255,3 +255,44 @@ TEST_CASE("verify: whitespace-insensitive alignment by edit distance", "[assembl
   CHECK(none.edit_distance == 2);
   CHECK(none.agree == std::vector<bool>{false, false});
 }
+
+TEST_CASE("mark_unsure: weak detections are read but flagged; a line of them alone is dropped",
+          "[assemble]") {
+  // Two lines: one of confident characters with a weak one in the middle, one of
+  // weak characters only.
+  LayoutLine mixed = line_of({0, 0, 0});
+  LayoutLine faint = line_of({0, 0});
+  craft::CharGraph g;
+  for (const float peak : {0.9f, 0.3f, 0.8f, 0.35f, 0.4f}) {
+    craft::CharNode n;
+    n.peak = peak;
+    g.nodes.push_back(n);
+  }
+  for (int i = 0; i < 3; ++i) mixed.chars[static_cast<std::size_t>(i)].node = i;
+  for (int i = 0; i < 2; ++i) faint.chars[static_cast<std::size_t>(i)].node = 3 + i;
+  std::vector<LayoutLine> lines{mixed, faint};
+  mark_unsure(lines, g, 0.5f);
+  REQUIRE(lines.size() == 1);
+  CHECK_FALSE(lines[0].chars[0].unsure);
+  CHECK(lines[0].chars[1].unsure);
+  CHECK_FALSE(lines[0].chars[2].unsure);
+
+  // The unsure character keeps its reading and probability, but not kOk.
+  const Charset cs = charset();
+  DecodeOptions opt;
+  opt.min_confidence = 0.6f;
+  const Line line = decode_line(lines[0], {dist(cs, {{"7", 0.99f}}), dist(cs, {{".", 0.97f}}),
+                                           dist(cs, {{"5", 0.98f}})}, cs, opt);
+  CHECK(line.text == "7.5");
+  CHECK(line.chars[0].status == CharStatus::kOk);
+  CHECK(line.chars[1].status == CharStatus::kLowConfidence);
+  CHECK(line.chars[1].probability == Approx(0.97f));
+
+  // A threshold at or below every peak marks nothing; a node index outside the
+  // graph is an error, not undefined behaviour.
+  std::vector<LayoutLine> again{mixed, faint};
+  mark_unsure(again, g, 0.2f);
+  CHECK(again.size() == 2);
+  again[0].chars[0].node = 17;
+  CHECK_THROWS_AS(mark_unsure(again, g, 0.2f), InputError);
+}

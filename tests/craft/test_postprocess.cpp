@@ -157,7 +157,7 @@ TEST_CASE("postprocess: one character comes back with its quad, peak and area", 
   CHECK(n.peak == Approx(1.0).margin(0.01));
   // Area at the grow threshold t: an ellipse with semi-axes r·W and r·H,
   // r² = 2σ² ln(peak / t), in image pixels².
-  const double r2 = 2.0 * kGaussianSigma * kGaussianSigma * std::log(1.0 / 0.3);
+  const double r2 = 2.0 * kGaussianSigma * kGaussianSigma * std::log(1.0 / CraftConfig{}.grow_threshold);
   CHECK(n.area == Approx(CV_PI * r2 * 30.0 * 50.0).epsilon(0.05));
   // Vertex order tl, tr, br, bl in the provisional frame (x axis closest to "right").
   CHECK(n.quad.pts[1].x > n.quad.pts[0].x);
@@ -202,7 +202,11 @@ TEST_CASE("postprocess: touching and overlapping characters are split at the sad
 }
 
 TEST_CASE("postprocess: weak and implausible blobs are not characters", "[craft]") {
-  const CraftConfig config;
+  // CRAFT's own thresholds (text 0.5, low text 0.3); the library's defaults seed
+  // lower and leave weak peaks to CraftConfig::confirm_threshold (see below).
+  CraftConfig config;
+  config.seed_threshold = 0.5f;
+  config.grow_threshold = 0.3f;
   SECTION("a blob peaking below seed_threshold") {
     ScoreMaps maps = render({WordQuads{{box(20, 20, 40, 60)}}}, cv::Size(50, 50));
     maps.region *= 0.45;  // above grow (0.3) at its peak, below seed (0.5)
@@ -215,6 +219,14 @@ TEST_CASE("postprocess: weak and implausible blobs are not characters", "[craft]
     ScoreMaps bump = render({WordQuads{{box(50, 20, 30, 60)}}}, cv::Size(50, 50));
     cv::max(maps.region, bump.region * 0.45, maps.region);  // overlaps the character's flank
     CHECK(postprocess(maps, config).nodes.size() == 1);
+    // With the defaults the bump is seeded as a node of its own, with a peak below
+    // confirm_threshold: the reader reads it and flags it (assemble::mark_unsure).
+    const CraftConfig defaults;
+    const CharGraph g = postprocess(maps, defaults);
+    REQUIRE(g.nodes.size() == 2);
+    const float weak = std::min(g.nodes[0].peak, g.nodes[1].peak);
+    CHECK(weak < defaults.confirm_threshold);
+    CHECK(std::max(g.nodes[0].peak, g.nodes[1].peak) >= defaults.confirm_threshold);
   }
   SECTION("a single bright pixel is below min_area") {
     ScoreMaps maps = blank(cv::Size(20, 20));
