@@ -259,6 +259,7 @@ TEST_CASE("shipped detector finds the characters of every style", "[train][detec
     const synth::Generator gen(cfg, /*seed=*/424242);
     Prf prf;
     int exact_count = 0;
+    long found_total = 0, sure_total = 0, truth_total = 0;
     const int n = 12;
     for (int i = 0; i < n; ++i) {
       const auto s = gen.generate(static_cast<std::uint64_t>(i));
@@ -266,13 +267,20 @@ TEST_CASE("shipped detector finds the characters of every style", "[train][detec
       it.words = synth::word_quads(s.lines);
       const auto graph = craft::postprocess(det.detect(s.image), c);
       std::vector<Quad> found;
-      for (const auto& node : graph.nodes) found.push_back(node.quad);
+      for (const auto& node : graph.nodes) {
+        found.push_back(node.quad);
+        sure_total += node.peak >= c.confirm_threshold;
+      }
       const auto truth = all_chars(it);
       prf += match_characters(truth, found);
       exact_count += found.size() == truth.size();
+      found_total += static_cast<long>(found.size());
+      truth_total += static_cast<long>(truth.size());
     }
     INFO(synth::style_name(style) << ": F1 " << prf.f1() << ", recall " << prf.recall()
-                                  << ", exact count on " << exact_count << "/" << n);
+                                  << ", exact count on " << exact_count << "/" << n
+                                  << ", characters found " << found_total << " (" << sure_total
+                                  << " above confirm_threshold) of " << truth_total);
     // A regression guard for the shipped detector, not the issue's target: its
     // validation F1 is 0.911 overall, 0.84-0.95 per style (models/MODEL_CARD.md),
     // and on these 12 images per style, with the default thresholds, it measured
@@ -280,7 +288,12 @@ TEST_CASE("shipped detector finds the characters of every style", "[train][detec
     // Raise it with the model.
     // The number of images with exactly the right character count is reported,
     // not asserted: on 12 images it swings with one or two characters (segment:
-    // 4/12 on the CI machine against 6/12 here, with F1 0.90 on both).
+    // 4/12 on the CI machine against 6/12 here, with F1 0.90 on both). The count
+    // over the style's 12 images is asserted: the characters seeded above
+    // confirm_threshold within 10 % of the truth (measured: −5.1 % to +2.0 %), and
+    // all seeds, the flagged weak ones included, at most 20 % more (measured ≤ +10 %).
     CHECK(prf.f1() >= 0.85);
+    CHECK(std::abs(sure_total - truth_total) <= truth_total / 10);
+    CHECK(found_total <= truth_total + truth_total / 5);
   }
 }
