@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "core/quad_ops.hpp"
-#include "craft/postprocess.hpp"
+#include "postprocess_tune.hpp"
 
 namespace ocr2s::train {
 
@@ -38,10 +38,14 @@ std::vector<int> match_indices(const std::vector<Quad>& truth, const std::vector
 
 Prf match_characters(const std::vector<Quad>& truth, const std::vector<Quad>& detected,
                      float iou_threshold) {
+  return counts(match_indices(truth, detected, iou_threshold), detected.size());
+}
+
+Prf counts(const std::vector<int>& to_det, std::size_t detected) {
   Prf r;
-  for (int d : match_indices(truth, detected, iou_threshold)) r.tp += d >= 0;
-  r.fn = static_cast<long>(truth.size()) - r.tp;
-  r.fp = static_cast<long>(detected.size()) - r.tp;
+  for (int d : to_det) r.tp += d >= 0;
+  r.fn = static_cast<long>(to_det.size()) - r.tp;
+  r.fp = static_cast<long>(detected) - r.tp;
   return r;
 }
 
@@ -51,12 +55,7 @@ DetectionReport evaluate_detector(const MapsFn& maps, const DetectorDataset& dat
   const std::size_t n = limit > 0 ? std::min(limit, data.size()) : data.size();
   for (std::size_t i = 0; i < n; ++i) {
     const auto& item = data.item(i);
-    const craft::ScoreMaps m = maps(data.image(i));
-    const craft::CharGraph g = craft::postprocess(m, config);
-    std::vector<Quad> truth, det;
-    for (const auto& w : item.words) truth.insert(truth.end(), w.chars.begin(), w.chars.end());
-    for (const auto& node : g.nodes) det.push_back(node.quad);
-    const Prf r = match_characters(truth, det);
+    const Prf r = score_config({{maps(data.image(i)), item.words, item.style}}, config).chars;
     rep.overall += r;
     rep.per_style[item.style] += r;
     ++rep.images;

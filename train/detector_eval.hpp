@@ -37,6 +37,9 @@ struct Prf {
 std::vector<int> match_indices(const std::vector<Quad>& truth, const std::vector<Quad>& detected,
                                float iou_threshold = 0.5f);
 
+/// The counts of a matching from match_indices (`detected` detections in all).
+Prf counts(const std::vector<int>& to_det, std::size_t detected);
+
 /// Greedy one-to-one matching of detections to ground truth: all pairs with
 /// IoU ≥ threshold (ocr2s::quad_iou), taken in decreasing IoU order.
 Prf match_characters(const std::vector<Quad>& truth, const std::vector<Quad>& detected,

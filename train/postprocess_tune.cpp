@@ -25,10 +25,7 @@ TuneResult score_config(const std::vector<TuneSample>& samples, const CraftConfi
     for (const auto& node : g.nodes) det.push_back(node.quad);
     const auto to_det = match_indices(truth, det);
 
-    Prf c;
-    for (int d : to_det) c.tp += d >= 0;
-    c.fn = static_cast<long>(truth.size()) - c.tp;
-    c.fp = static_cast<long>(det.size()) - c.tp;
+    const Prf c = counts(to_det, det.size());
     r.chars += c;
     r.chars_per_style[s.style] += c;
 

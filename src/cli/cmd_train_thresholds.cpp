@@ -20,10 +20,7 @@ namespace {
 
 struct Options {
   std::string val;
-  std::string detector;
-  bool torchscript = false;
-  int canvas = CraftConfig{}.canvas;
-  float magnify = CraftConfig{}.magnify;
+  CraftConfig base;  // detector and input scaling; the thresholds are searched
   std::size_t limit = 0;
   int top = 10;
   std::string out;
@@ -65,11 +62,7 @@ nlohmann::json to_json(const train::TuneResult& r) {
 }
 
 int run(const Options& o) {
-  CraftConfig base;
-  base.model = o.detector;
-  base.torchscript = o.torchscript;
-  base.canvas = o.canvas;
-  base.magnify = o.magnify;
+  const CraftConfig& base = o.base;
   const craft::Detector det(base);
   const auto data = train::DetectorDataset::from_folder(o.val, o.limit);
   std::cerr << "train thresholds: " << data.size() << " images from " << o.val << "\n";
@@ -111,12 +104,7 @@ const Registrar kTrainThresholds(
       auto o = std::make_shared<Options>();
       app.add_option("--val", o->val, "Annotated folder (annotations.jsonl + images), not the training data")
           ->required();
-      app.add_option("--detector", o->detector, "Detector model (default: detector.pt in the model dir)");
-      app.add_flag("--torchscript", o->torchscript, "The detector is a TorchScript module with CRAFT's output");
-      app.add_option("--canvas", o->canvas, "Long side of the detector input, pixels")
-          ->check(CLI::Range(64, 4096))->capture_default_str();
-      app.add_option("--magnify", o->magnify, "Scale applied before the canvas limit")
-          ->check(CLI::Range(0.25, 4.0))->capture_default_str();
+      add_detector_options(app, o->base);
       app.add_option("--limit", o->limit, "Use at most this many images (0: all)")->capture_default_str();
       app.add_option("--top", o->top, "Settings listed")->check(CLI::Range(1, 100000))->capture_default_str();
       app.add_option("-o,--out", o->out, "Also write every scored setting as JSON to FILE");

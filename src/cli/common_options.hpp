@@ -28,34 +28,25 @@ inline void add_postprocess_options(CLI::App& app, CraftConfig& c) {
       ->check(CLI::Range(1.0, 1e3))->capture_default_str()->group("Postprocessing");
 }
 
-inline void copy_postprocess(const CraftConfig& from, CraftConfig& to) {
-  to.seed_threshold = from.seed_threshold;
-  to.grow_threshold = from.grow_threshold;
-  to.confirm_threshold = from.confirm_threshold;
-  to.link_threshold = from.link_threshold;
-  to.split_depth = from.split_depth;
-  to.min_area = from.min_area;
-  to.max_aspect = from.max_aspect;
+/// The detector model and its input scaling as options, bound to `c`.
+inline void add_detector_options(CLI::App& app, CraftConfig& c) {
+  app.add_option("--detector", c.model, "Detector model (default: detector.pt in the model dir)");
+  app.add_flag("--torchscript", c.torchscript, "The detector is a TorchScript module with CRAFT's output");
+  app.add_option("--canvas", c.canvas, "Long side of the detector input, pixels")->check(CLI::Range(64, 4096));
+  app.add_option("--magnify", c.magnify, "Scale applied before the canvas limit")->check(CLI::Range(0.25, 4.0));
 }
 
 struct ReaderOptions {
-  std::string detector;
+  CraftConfig craft;
   std::string classifier;
-  bool torchscript = false;
-  int canvas = CraftConfig{}.canvas;
-  float magnify = CraftConfig{}.magnify;
-  CraftConfig post;  // the postprocessing thresholds (other fields unused)
   std::string allow;
   std::string pattern;
   float min_confidence = -1.f;
 
   void add_to(CLI::App& app) {
-    app.add_option("--detector", detector, "Detector model (default: detector.pt in the model dir)");
-    app.add_flag("--torchscript", torchscript, "The detector is a TorchScript module with CRAFT's output");
+    add_detector_options(app, craft);
     app.add_option("--classifier", classifier, "Classifier model (default: classifier.pt in the model dir)");
-    app.add_option("--canvas", canvas, "Long side of the detector input, pixels")->check(CLI::Range(64, 4096));
-    app.add_option("--magnify", magnify, "Scale applied before the canvas limit")->check(CLI::Range(0.25, 4.0));
-    add_postprocess_options(app, post);
+    add_postprocess_options(app, craft);
     app.add_option("--allow", allow, "Allowlist: the characters the classifier may answer");
     app.add_option("--pattern", pattern, "Format every line must match, e.g. 'LOT\\d{6}'");
     app.add_option("--min-confidence", min_confidence, "Confidence gate (default: the model config's)")
@@ -63,11 +54,7 @@ struct ReaderOptions {
   }
   ReaderConfig config() const {
     ReaderConfig c;
-    c.craft.model = detector;
-    c.craft.torchscript = torchscript;
-    c.craft.canvas = canvas;
-    c.craft.magnify = magnify;
-    copy_postprocess(post, c.craft);
+    c.craft = craft;
     c.classifier.model = classifier;
     c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each
     return c;
