@@ -48,6 +48,11 @@ void check_range(const char* name, T value, T lo, T hi) {
 void validate(const ReaderConfig& c) {
   check_range("craft.canvas", c.craft.canvas, 64, 4096);
   check_range("craft.magnify", c.craft.magnify, 0.25f, 4.0f);
+  if (c.craft.target_char_height != 0.0f) {
+    check_range("craft.target_char_height", c.craft.target_char_height, 8.0f, 512.0f);
+  }
+  check_range("craft.scale_tolerance", c.craft.scale_tolerance, 1.0f, 16.0f);
+  check_range("craft.max_auto_magnify", c.craft.max_auto_magnify, 0.25f, 4.0f);
   check_range("craft.seed_threshold", c.craft.seed_threshold, 1e-6f, 1.0f);
   check_range("craft.grow_threshold", c.craft.grow_threshold, 1e-6f, c.craft.seed_threshold);
   check_range("craft.confirm_threshold", c.craft.confirm_threshold, 0.0f, 1.0f);
@@ -175,17 +180,15 @@ struct Reader::Impl {
     const cv::Mat gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
     for (std::size_t r = 0; r < rois.size(); ++r) {
-      craft::ScoreMaps maps =
-          maps_in != nullptr ? (*maps_in)[r] : detect(image(rois[r]));
-      maps.to_image.offset += cv::Point2f(static_cast<float>(rois[r].x), static_cast<float>(rois[r].y));
-      craft::CharGraph graph;
-      try {
-        graph = craft::postprocess(maps, config.craft);
-      } catch (const InputError& e) {
-        // The image was valid (the detector accepted it): maps the postprocessor
-        // refuses (NaN, inf, wrong size) are the detector model's fault.
-        throw ModelError(config.craft.model + ": the detector produced invalid score maps for a " +
-                         size_string(image) + " image (" + e.what() + ")");
+      const cv::Mat sub = image(rois[r]);
+      const cv::Point2f origin(static_cast<float>(rois[r].x), static_cast<float>(rois[r].y));
+      craft::ScoreMaps maps = maps_in != nullptr ? (*maps_in)[r] : detect(sub);
+      craft::CharGraph graph = characters(maps, origin, image);
+      // Automatic scale: characters far from the size the detector reads best
+      // are detected again at that size.
+      if (const float m = craft::rescale_magnify(graph, maps, sub.size(), config.craft); m > 0.f) {
+        maps = detect(sub, m);
+        graph = characters(maps, origin, image);
       }
       auto lines = assemble::build_lines(graph, config.assemble);
       assemble::mark_unsure(lines, graph, config.craft.confirm_threshold);
@@ -204,9 +207,29 @@ struct Reader::Impl {
     return p;
   }
 
+  // Maps of the region at `origin` of `image` → graph in image pixels.
+  craft::CharGraph characters(craft::ScoreMaps& maps, cv::Point2f origin, const cv::Mat& image) const {
+    maps.to_image.offset += origin;
+    try {
+      return craft::postprocess(maps, config.craft);
+    } catch (const InputError& e) {
+      // The image was valid (the detector accepted it): maps the postprocessor
+      // refuses (NaN, inf, wrong size) are the detector model's fault.
+      throw ModelError(config.craft.model + ": the detector produced invalid score maps for a " +
+                       size_string(image) + " image (" + e.what() + ")");
+    }
+  }
+
   craft::ScoreMaps detect(const cv::Mat& image) const {
     return model_step(config.craft.model, "the detector failed on a " + size_string(image) + " image",
                       [&] { return detector.detect(image); });
+  }
+
+  craft::ScoreMaps detect(const cv::Mat& image, float magnify) const {
+    return model_step(config.craft.model,
+                      "the detector failed on a " + size_string(image) + " image at magnification " +
+                          std::to_string(magnify),
+                      [&] { return detector.detect(image, magnify); });
   }
 
   std::vector<craft::ScoreMaps> detect_batch(const std::vector<cv::Mat>& images) const {

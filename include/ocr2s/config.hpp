@@ -29,6 +29,23 @@ struct CraftConfig {
   /// Scale factor applied before the canvas limit; > 1 magnifies small text
   /// (CRAFT's mag_ratio). Range [0.25, 4].
   float magnify = 1.0f;
+  /// Automatic scale. The detector reads characters best at one size (the shipped
+  /// model: cell heights of about 40–60 network pixels; a 12-px code and a 100-px
+  /// code are both read worse at their own size). When > 0, the characters of a
+  /// first pass (at `magnify`) are measured: if the median height of the confident
+  /// ones (peak ≥ confirm_threshold; all of them when fewer than two are) differs
+  /// from this many network pixels by more than `scale_tolerance`, the image is
+  /// detected again at the scale that makes it this tall, within
+  /// [0.25, max_auto_magnify] and the canvas. Costs a second forward pass on
+  /// those images only. 0: off, one pass at `magnify`. Range 0 or [8, 512].
+  float target_char_height = 48.0f;
+  /// Ratio within which the first pass's character height is accepted as it is
+  /// (see target_char_height). Range [1, 16].
+  float scale_tolerance = 1.4f;
+  /// Largest magnification of the automatic scale's second pass. Tiny text gains
+  /// little beyond 2× (the upsampled strokes are blurred) while the pass costs
+  /// the square of it. Range [0.25, 4].
+  float max_auto_magnify = 2.0f;
 
   /// Region score a character's peak must reach to seed a character
   /// (CRAFT's text_threshold). The default is below confirm_threshold on

@@ -8,6 +8,7 @@
 
 #include "charcls/classifier.hpp"
 #include "cli/command.hpp"
+#include "cli/common_options.hpp"
 #include "cli/labels.hpp"
 #include "craft/detector.hpp"
 #include "harvest.hpp"
@@ -20,11 +21,8 @@ struct HarvestCliOptions {
   std::string images;
   std::string labels;
   std::string out;
-  std::string detector;
-  bool torchscript = false;
+  CraftConfig craft;
   std::string classifier;
-  int canvas = CraftConfig{}.canvas;
-  float magnify = CraftConfig{}.magnify;
 };
 
 const Registrar kHarvest(
@@ -37,22 +35,14 @@ const Registrar kHarvest(
       app.add_option("--labels", o->labels, "labels.tsv: image<TAB>text, lines separated by \\n")
           ->required();
       app.add_option("-o,--out", o->out, "Crop folder to write: OUT/<label>/*.png")->required();
-      app.add_option("--detector", o->detector, "Detector model (default: detector.pt in the model dir)");
-      app.add_flag("--torchscript", o->torchscript, "The detector is a TorchScript module with CRAFT's output");
+      add_detector_options(app, o->craft);
       app.add_option("--classifier", o->classifier,
                      "Classifier whose crop geometry to use (default: classifier.pt in the model dir)");
-      app.add_option("--canvas", o->canvas, "Long side of the detector input, pixels")
-          ->check(CLI::Range(64, 4096));
-      app.add_option("--magnify", o->magnify, "Scale applied before the canvas limit")
-          ->check(CLI::Range(0.25, 4.0));
       return [o]() {
         namespace fs = std::filesystem;
         const std::string model_dir = default_model_dir();
-        CraftConfig craft;
-        craft.model = o->detector.empty() ? (fs::path(model_dir) / "detector.pt").string() : o->detector;
-        craft.torchscript = o->torchscript;
-        craft.canvas = o->canvas;
-        craft.magnify = o->magnify;
+        CraftConfig craft = o->craft;
+        if (craft.model.empty()) craft.model = (fs::path(model_dir) / "detector.pt").string();
         train::HarvestOptions h;
         h.craft = craft;
         h.out = o->out;
@@ -76,7 +66,7 @@ const Registrar kHarvest(
         }
         const craft::Detector detector(craft);
         auto detect = [&detector](const std::string&, const cv::Mat& image) {
-          return detector.detect(image);
+          return detector.detect_scaled(image);
         };
         const auto rep = train::harvest(items, h, detect, &std::cerr);
         std::cout << "images: " << rep.images << " (" << rep.unreadable << " unreadable, "

@@ -45,14 +45,14 @@ int run(const Options& o) {
   craft::Detector detector(config.craft);
   charcls::Classifier classifier(config.classifier);
 
-  const craft::ScoreMaps maps = detector.detect(image);
+  craft::CharGraph graph;
+  const craft::ScoreMaps maps = detector.detect_scaled(image, &graph);
   const cv::Size view(std::max(1, cvRound(maps.region.cols * maps.to_image.step.x)),
                       std::max(1, cvRound(maps.region.rows * maps.to_image.step.y)));
   const auto out = [&](const char* name) { return (fs::path(o.out) / name).string(); };
   cv::imwrite(out("region.png"), heatmap(maps.region, view));
   cv::imwrite(out("affinity.png"), heatmap(maps.affinity, view));
 
-  const craft::CharGraph graph = craft::postprocess(maps, config.craft);
   ReadResult bare;  // draw_overlay's input format for the raw graph
   bare.image_size = image.size();
   cv::Mat g = draw_overlay(image, bare);

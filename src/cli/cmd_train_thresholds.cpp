@@ -69,7 +69,7 @@ int run(const Options& o) {
   std::vector<train::TuneSample> samples;
   samples.reserve(data.size());
   for (std::size_t i = 0; i < data.size(); ++i) {
-    samples.push_back({det.detect(data.image(i)), data.item(i).words, data.item(i).style});
+    samples.push_back({det.detect_scaled(data.image(i)), data.item(i).words, data.item(i).style});
   }
   const auto defaults = train::score_config(samples, base);
   const auto ranked = train::search_thresholds(samples, base, o.grid);

@@ -34,6 +34,14 @@ inline void add_detector_options(CLI::App& app, CraftConfig& c) {
   app.add_flag("--torchscript", c.torchscript, "The detector is a TorchScript module with CRAFT's output");
   app.add_option("--canvas", c.canvas, "Long side of the detector input, pixels")->check(CLI::Range(64, 4096));
   app.add_option("--magnify", c.magnify, "Scale applied before the canvas limit")->check(CLI::Range(0.25, 4.0));
+  app.add_option("--target-height", c.target_char_height,
+                 "Automatic scale: character height, network pixels, a second pass aims at (0: off)")
+      ->check(CLI::Range(0.0, 512.0))->capture_default_str();
+  app.add_option("--scale-tolerance", c.scale_tolerance,
+                 "Automatic scale: height ratio accepted without a second pass")
+      ->check(CLI::Range(1.0, 16.0))->capture_default_str();
+  app.add_option("--max-auto-magnify", c.max_auto_magnify, "Automatic scale: largest magnification")
+      ->check(CLI::Range(0.25, 4.0))->capture_default_str();
 }
 
 struct ReaderOptions {

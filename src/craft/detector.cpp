@@ -3,6 +3,7 @@
 // The only translation unit of the inference library that includes Torch for the
 // detector.
 #include "craft/detector.hpp"
+#include "craft/postprocess.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -669,6 +670,31 @@ ScoreMaps Detector::detect(const cv::Mat& image) const {
 namespace {
 
 using Forward = std::function<torch::Tensor(const torch::Tensor&)>;
+std::vector<ScoreMaps> run_batch(const Forward& forward, const std::vector<cv::Mat>& images,
+                                 const CraftConfig& config, const std::string& path);
+
+}  // namespace
+
+ScoreMaps Detector::detect(const cv::Mat& image, float magnify) const {
+  CraftConfig c = impl_->config;
+  c.magnify = magnify;
+  check_config(c);
+  auto maps = run_batch([this](const torch::Tensor& x) { return impl_->run(x); }, {image}, c, impl_->path);
+  return std::move(maps[0]);
+}
+
+ScoreMaps Detector::detect_scaled(const cv::Mat& image, CharGraph* graph) const {
+  ScoreMaps maps = detect(image);
+  CharGraph g = postprocess(maps, impl_->config);
+  if (const float m = rescale_magnify(g, maps, image.size(), impl_->config); m > 0.f) {
+    maps = detect(image, m);
+    if (graph != nullptr) g = postprocess(maps, impl_->config);
+  }
+  if (graph != nullptr) *graph = std::move(g);
+  return maps;
+}
+
+namespace {
 
 // Shared by Detector::detect_batch and detect_with: `forward` maps a normalised
 // [N, 3, H, W] batch to [N, 2, H/2, W/2].

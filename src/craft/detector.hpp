@@ -8,6 +8,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "craft/graph.hpp"
 #include "craft/maps.hpp"
 #include "ocr2s/config.hpp"
 
@@ -42,6 +43,14 @@ class Detector {
 
   /// One image → score maps; to_image maps back to the image's own pixels.
   ScoreMaps detect(const cv::Mat& image) const;
+  /// The same at another magnification than the config's (the second pass of the
+  /// automatic scale, see rescale_magnify); throws ConfigError outside [0.25, 4].
+  ScoreMaps detect(const cv::Mat& image, float magnify) const;
+  /// detect(image) with the automatic scale: the maps are postprocessed and, when
+  /// rescale_magnify asks for it, the image is detected again at that
+  /// magnification. Returns the maps kept; `graph` (when not null) receives
+  /// their postprocessed graph.
+  ScoreMaps detect_scaled(const cv::Mat& image, CharGraph* graph = nullptr) const;
   /// Many images in as few forward passes as possible (images with the same padded
   /// size share a batch). result[i] belongs to images[i].
   std::vector<ScoreMaps> detect_batch(const std::vector<cv::Mat>& images) const;

@@ -794,4 +794,32 @@ CharGraph postprocess(const ScoreMaps& maps, const CraftConfig& config) {
   return graph;
 }
 
+float rescale_magnify(const CharGraph& graph, const ScoreMaps& maps, cv::Size image,
+                      const CraftConfig& config) {
+  if (!(config.target_char_height > 0.f) || graph.nodes.size() < 2 || !(maps.to_image.step.x > 0.f)) {
+    return 0.f;
+  }
+  std::vector<float> confident, all;
+  for (const auto& n : graph.nodes) {
+    const float h = n.quad.height();
+    all.push_back(h);
+    if (n.peak >= config.confirm_threshold) confident.push_back(h);
+  }
+  std::vector<float>& h = confident.size() >= 2 ? confident : all;
+  const auto mid = h.begin() + static_cast<std::ptrdiff_t>(h.size() / 2);
+  std::nth_element(h.begin(), mid, h.end());
+  const double scale = 2.0 / maps.to_image.step.x;  // network pixels per image pixel
+  const double height = static_cast<double>(*mid) * scale;
+  if (!(height > 0.0)) return 0.f;
+  const double ratio = config.target_char_height / height;
+  const double tolerance = std::max(1.0, static_cast<double>(config.scale_tolerance));
+  if (ratio <= tolerance && ratio >= 1.0 / tolerance) return 0.f;
+  const double magnify = std::clamp(scale * ratio, 0.25, std::clamp(static_cast<double>(config.max_auto_magnify), 0.25, 4.0));
+  // What the canvas lets the second pass reach (input_geometry's rule).
+  const double long_side = std::max(image.width, image.height);
+  const double reached = long_side * magnify > config.canvas ? config.canvas / long_side : magnify;
+  if (std::abs(std::log(reached / scale)) < std::log(1.1)) return 0.f;
+  return static_cast<float>(magnify);
+}
+
 }  // namespace ocr2s::craft

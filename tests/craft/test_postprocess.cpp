@@ -337,3 +337,85 @@ TEST_CASE("postprocess: a page of 1500 characters", "[craft]") {
 }
 
 }  // namespace ocr2s::craft
+
+namespace ocr2s::craft {
+namespace {
+
+// A graph of n characters of height h (image pixels) with the given peaks.
+CharGraph characters_of_height(float h, const std::vector<float>& peaks) {
+  CharGraph g;
+  for (std::size_t i = 0; i < peaks.size(); ++i) {
+    g.nodes.push_back({box(10.f + 0.8f * h * static_cast<float>(i), 10.f, 0.6f * h, h), peaks[i], 0.f});
+  }
+  return g;
+}
+
+// Maps computed at `scale` network pixels per image pixel (step 2 / scale).
+ScoreMaps maps_at(float scale) {
+  ScoreMaps m = blank(cv::Size(8, 8));
+  m.to_image.step = {2.f / scale, 2.f / scale};
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("rescale_magnify: a second pass brings the characters to the target height", "[craft]") {
+  CraftConfig c;  // target 48 network px, tolerance 1.4, at most 2× magnified
+  const cv::Size image(600, 200);
+  const std::vector<float> confident(5, 0.9f);
+
+  // 16-px characters seen at scale 1: 3× would reach 48 px; max_auto_magnify caps it.
+  CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image, c) == Approx(2.f));
+  c.max_auto_magnify = 4.f;
+  CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image, c) == Approx(3.f));
+  // The first pass's scale counts: 16-px characters already seen at scale 2 are 32
+  // network px: 1.5× more, i.e. a magnification of 3 = 48 / 16, reaches the target.
+  // (A 400-px image: at 3× it still fits the 1280-px canvas.)
+  CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(2.f), cv::Size(400, 100), c) ==
+        Approx(3.f));
+  // 160-px characters are scaled down to 0.3; 480-px ones stop at 0.25.
+  CHECK(rescale_magnify(characters_of_height(160.f, confident), maps_at(1.f), image, c) == Approx(0.3f));
+  CHECK(rescale_magnify(characters_of_height(480.f, confident), maps_at(1.f), image, c) == Approx(0.25f));
+
+  // Within the tolerance (48 / 1.4 = 34.3 to 67.2 px): one pass is enough.
+  CHECK(rescale_magnify(characters_of_height(36.f, confident), maps_at(1.f), image, c) == 0.f);
+  CHECK(rescale_magnify(characters_of_height(64.f, confident), maps_at(1.f), image, c) == 0.f);
+  c.scale_tolerance = 1.2f;
+  CHECK(rescale_magnify(characters_of_height(36.f, confident), maps_at(1.f), image, c) == Approx(48.f / 36.f));
+}
+
+TEST_CASE("rescale_magnify: the median of the confident characters decides", "[craft]") {
+  const CraftConfig c;
+  const cv::Size image(600, 200);
+  // Three confident 16-px characters and two weak 60-px blobs: the weak ones do
+  // not count while at least two confident ones exist.
+  CharGraph g = characters_of_height(16.f, {0.9f, 0.9f, 0.9f});
+  const CharGraph big = characters_of_height(60.f, {0.3f, 0.3f});
+  g.nodes.insert(g.nodes.end(), big.nodes.begin(), big.nodes.end());
+  CHECK(rescale_magnify(g, maps_at(1.f), image, c) == Approx(2.f));
+  // With fewer than two confident characters every character counts: median 16.
+  CHECK(rescale_magnify(characters_of_height(16.f, {0.9f, 0.3f, 0.3f}), maps_at(1.f), image, c) == Approx(2.f));
+  // One outlier does not move the median.
+  CharGraph h = characters_of_height(16.f, {0.9f, 0.9f, 0.9f, 0.9f});
+  h.nodes.push_back(characters_of_height(300.f, {0.9f}).nodes[0]);
+  CHECK(rescale_magnify(h, maps_at(1.f), image, c) == Approx(2.f));
+}
+
+TEST_CASE("rescale_magnify: off, too few characters, or held by the canvas", "[craft]") {
+  CraftConfig c;
+  const std::vector<float> confident(5, 0.9f);
+  const CharGraph small = characters_of_height(16.f, confident);
+  CHECK(rescale_magnify(small, maps_at(1.f), cv::Size(600, 200), c) > 0.f);
+  CHECK(rescale_magnify(CharGraph{}, maps_at(1.f), cv::Size(600, 200), c) == 0.f);
+  CHECK(rescale_magnify(characters_of_height(16.f, {0.9f}), maps_at(1.f), cv::Size(600, 200), c) == 0.f);
+  // A 1280-px-wide image already fills the canvas: no magnification is reachable.
+  CHECK(rescale_magnify(small, maps_at(1.f), cv::Size(1280, 300), c) == 0.f);
+  // 1200 px: the canvas allows 1.067×, less than 10 % of change.
+  CHECK(rescale_magnify(small, maps_at(1.f), cv::Size(1200, 300), c) == 0.f);
+  // 800 px: the canvas allows 1.6×; the requested 2× is returned (input_geometry caps it).
+  CHECK(rescale_magnify(small, maps_at(1.f), cv::Size(800, 300), c) == Approx(2.f));
+  c.target_char_height = 0.f;
+  CHECK(rescale_magnify(small, maps_at(1.f), cv::Size(600, 200), c) == 0.f);
+}
+
+}  // namespace ocr2s::craft

@@ -22,6 +22,23 @@ TEST_CASE("Reader rejects out-of-range config values with their names", "[reader
   ocr2s::ReaderConfig e;
   e.classifier.min_confidence = std::numeric_limits<float>::quiet_NaN();
   CHECK_THROWS_AS(ocr2s::Reader(e), ocr2s::ConfigError);
+  // Automatic scale: 0 (off) or [8, 512]; a tolerance below 1 means nothing.
+  for (const float bad : {4.f, 600.f, -1.f, std::numeric_limits<float>::quiet_NaN()}) {
+    ocr2s::ReaderConfig t;
+    t.craft.target_char_height = bad;
+    try {
+      ocr2s::Reader r(t);
+      FAIL("accepted target_char_height = " << bad);
+    } catch (const ocr2s::ConfigError& err) {
+      CHECK_THAT(std::string(err.what()), Catch::Contains("craft.target_char_height"));
+    }
+  }
+  ocr2s::ReaderConfig tol;
+  tol.craft.scale_tolerance = 0.9f;
+  CHECK_THROWS_AS(ocr2s::Reader(tol), ocr2s::ConfigError);
+  ocr2s::ReaderConfig mag;
+  mag.craft.max_auto_magnify = 8.f;
+  CHECK_THROWS_AS(ocr2s::Reader(mag), ocr2s::ConfigError);
 }
 
 TEST_CASE("Reader names a missing model file", "[reader]") {

@@ -142,3 +142,34 @@ TEST_CASE("options: ROI, allowlist, pattern and verification", "[reader]") {
     CHECK(w.verification.edit_distance == 1);
   }
 }
+
+TEST_CASE("automatic scale: the second pass reads as a reader fixed at that magnification", "[reader]") {
+  // A target far above any character's height asks every image for the largest
+  // magnification, max_auto_magnify; a reader without the automatic scale, fixed
+  // at that magnification, must then produce the same reading — text, quads in
+  // the original image's pixels, probabilities — with and without an ROI.
+  ocr2s::ReaderConfig autoscale;
+  autoscale.craft.target_char_height = 400.f;
+  autoscale.craft.max_auto_magnify = 2.f;
+  ocr2s::ReaderConfig fixed;
+  fixed.craft.target_char_height = 0.f;
+  fixed.craft.magnify = 2.f;
+  const ocr2s::Reader a(autoscale), b(fixed);
+  int compared = 0;
+  for (const auto& s : ocr2s_test::sample_images(/*count=*/3, /*seed=*/2718)) {
+    cv::Mat small;
+    cv::resize(s.image, small, cv::Size(), 0.5, 0.5, cv::INTER_AREA);
+    const auto ra = a.read(small);
+    if (ra.lines.empty()) continue;  // no first-pass characters: nothing to rescale
+    ++compared;
+    CHECK(ocr2s_test::fingerprint(ra) == ocr2s_test::fingerprint(b.read(small)));
+    ocr2s::ReadOptions o;
+    o.rois = {cv::Rect(small.cols / 8, 0, small.cols - small.cols / 8, small.rows)};
+    CHECK(ocr2s_test::fingerprint(a.read(small, o)) == ocr2s_test::fingerprint(b.read(small, o)));
+    // And the automatic scale changed something: the first pass alone differs.
+    ocr2s::ReaderConfig one_pass;
+    one_pass.craft.target_char_height = 0.f;
+    CHECK(ocr2s_test::fingerprint(ocr2s::Reader(one_pass).read(small)) != ocr2s_test::fingerprint(ra));
+  }
+  CHECK(compared >= 2);
+}
