@@ -276,7 +276,9 @@ struct Reader::Impl {
       std::vector<std::vector<float>> line_probs(probs.begin() + static_cast<std::ptrdiff_t>(k),
                                                  probs.begin() + static_cast<std::ptrdiff_t>(k + line.chars.size()));
       k += line.chars.size();
-      Line out = assemble::decode_line(line, line_probs, classifier.charset(), d);
+      assemble::LayoutLine merged = line;
+      assemble::merge_duplicates(merged, line_probs, classifier.charset());
+      Line out = assemble::decode_line(merged, line_probs, classifier.charset(), d);
       // A line made only of vetoed detections is no text at all.
       if (!out.chars.empty()) result.lines.push_back(std::move(out));
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string_view>
 #include <unordered_set>
 
 #include "core/quad_ops.hpp"
@@ -120,6 +121,45 @@ void apply_mask(std::vector<float>& probs, const std::vector<bool>& mask) {
       probs[k] = mask[k] ? 1.f / static_cast<float>(allowed) : 0.f;
     }
   }
+}
+
+int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset) {
+  if (probs.size() != line.chars.size()) {
+    throw InputError("merge_duplicates: " + std::to_string(probs.size()) + " probability rows for " +
+                     std::to_string(line.chars.size()) + " characters");
+  }
+  // Marks narrower than about half a cap height in common faces (and '1', whose
+  // ink is: two of them can be closer than kDuplicateSpacing in a tight face).
+  static constexpr std::string_view kNarrow = ".,:;'`!|1Iilj()[]{}-/\\";
+  const int reject = charset.reject_class();
+  int merged = 0;
+  // Spacing is measured between the detections themselves: after a merge, from
+  // the last one absorbed (a glyph split in three merges whole).
+  cv::Point2f last = line.chars.empty() ? cv::Point2f() : line.chars[0].quad.center();
+  for (std::size_t i = 0; i + 1 < line.chars.size();) {
+    SlotChar& a = line.chars[i];
+    const SlotChar& b = line.chars[i + 1];
+    const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
+    const bool same = ka == kb && ka != reject && ka >= 0 && ka < reject &&
+                      probs[i].size() == probs[i + 1].size();
+    const cv::Point2f d = b.quad.center() - last;
+    last = b.quad.center();
+    const float along = std::abs(d.x * line.direction.x + d.y * line.direction.y);
+    if (!same || a.word != b.word || !(along < kDuplicateSpacing * line.height) ||
+        kNarrow.find(charset.labels[static_cast<std::size_t>(ka)]) != std::string_view::npos) {
+      ++i;
+      continue;
+    }
+    // Vertices are oriented in the line's frame (tl, tr, br, bl), a before b.
+    a.quad.pts[1] = b.quad.pts[1];
+    a.quad.pts[2] = b.quad.pts[2];
+    a.unsure = a.unsure && b.unsure;
+    for (std::size_t k = 0; k < probs[i].size(); ++k) probs[i][k] = 0.5f * (probs[i][k] + probs[i + 1][k]);
+    line.chars.erase(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    probs.erase(probs.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    ++merged;
+  }
+  return merged;
 }
 
 Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& probs,

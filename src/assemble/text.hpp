@@ -43,6 +43,18 @@ struct DecodeOptions {
 Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
                  const Charset& charset, const DecodeOptions& options);
 
+/// Two detections of one glyph. A wide glyph (W, M, N, %) whose region score has
+/// two peaks is split by the postprocessor into two characters, and the classifier
+/// reads both alike: each crop, 1.3 line heights wide, sees the whole glyph.
+/// Consecutive characters of one word whose best classes are the same label, whose
+/// centres lie closer than kDuplicateSpacing line heights along the line, and whose
+/// label is not a narrow mark (narrow marks can legitimately sit that close: "II",
+/// "--", "..") become one character: the union of their quads along the line, the
+/// mean of their distributions, unsure only if both were. probs[i] belongs to
+/// line.chars[i] before and after. Returns the number of merges.
+constexpr float kDuplicateSpacing = 0.42f;
+int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset);
+
 /// Compares a reading with an expected text (both whitespace-insensitive; '\n'
 /// separates lines in both). passed requires an exact match and every character
 /// of `lines` at status kOk or kPatternCorrected.

@@ -296,3 +296,68 @@ TEST_CASE("mark_unsure: weak detections are read but flagged; a line of them alo
   again[0].chars[0].node = 17;
   CHECK_THROWS_AS(mark_unsure(again, g, 0.2f), InputError);
 }
+
+TEST_CASE("merge_duplicates: two detections of one wide glyph become one character", "[assemble]") {
+  const Charset cs = charset();
+  // Height 20 px: duplicates are closer than 0.42 × 20 = 8.4 px along the line.
+  const auto make = [](const std::vector<float>& along, const std::vector<int>& words) {
+    std::vector<test::Slot> slots;
+    for (const float a : along) slots.push_back({a, 0.f, 8.f, 20.f});
+    return make_line(test::place({20.f, 40.f}, 10.f, slots), words);
+  };
+  SECTION("a split N between S and X") {
+    LayoutLine line = make({0.f, 16.f, 23.f, 40.f}, {0, 0, 0, 0});
+    const Quad left = line.chars[1].quad, right = line.chars[2].quad;
+    line.chars[2].unsure = true;
+    std::vector<std::vector<float>> p = {dist(cs, {{"S", 0.9f}}), dist(cs, {{"N", 0.9f}}),
+                                         dist(cs, {{"N", 0.7f}, {"M", 0.2f}}), dist(cs, {{"X", 0.9f}})};
+    CHECK(merge_duplicates(line, p, cs) == 1);
+    REQUIRE(line.chars.size() == 3);
+    REQUIRE(p.size() == 3);
+    // The union along the line: the left edge of the first, the right of the second.
+    CHECK(cv::norm(line.chars[1].quad.pts[0] - left.pts[0]) < 1e-4);
+    CHECK(cv::norm(line.chars[1].quad.pts[3] - left.pts[3]) < 1e-4);
+    CHECK(cv::norm(line.chars[1].quad.pts[1] - right.pts[1]) < 1e-4);
+    CHECK(cv::norm(line.chars[1].quad.pts[2] - right.pts[2]) < 1e-4);
+    CHECK_FALSE(line.chars[1].unsure);  // one of the two was sure
+    CHECK(p[1][static_cast<std::size_t>(cls(cs, "N"))] == Approx(0.8f));
+    CHECK(p[1][static_cast<std::size_t>(cls(cs, "M"))] == Approx(0.5f * (0.2f + p[0][static_cast<std::size_t>(cls(cs, "M"))])));
+    CHECK(sum(p[1]) == Approx(1.f));
+    const Line out = decode_line(line, p, cs, DecodeOptions{});
+    CHECK(out.text == "SNX");
+  }
+  SECTION("three detections of one glyph become one") {
+    LayoutLine line = make({0.f, 6.f, 12.f}, {0, 0, 0});
+    std::vector<std::vector<float>> p(3, dist(cs, {{"W", 0.9f}}));
+    CHECK(merge_duplicates(line, p, cs) == 2);
+    CHECK(line.chars.size() == 1);
+  }
+  SECTION("what stays apart") {
+    // The same letter a normal pitch apart (0.8 heights): two letters.
+    LayoutLine pitch = make({0.f, 16.f}, {0, 0});
+    std::vector<std::vector<float>> p(2, dist(cs, {{"N", 0.9f}}));
+    CHECK(merge_duplicates(pitch, p, cs) == 0);
+    // Narrow marks may sit that close: "--", "..", "11".
+    for (const char* narrow : {"-", ".", "1"}) {
+      LayoutLine close = make({0.f, 6.f}, {0, 0});
+      std::vector<std::vector<float>> q(2, dist(cs, {{narrow, 0.9f}}));
+      CHECK(merge_duplicates(close, q, cs) == 0);
+    }
+    // Different labels, different words, vetoed detections.
+    LayoutLine a = make({0.f, 6.f}, {0, 0});
+    std::vector<std::vector<float>> q = {dist(cs, {{"V", 0.9f}}), dist(cs, {{"W", 0.9f}})};
+    CHECK(merge_duplicates(a, q, cs) == 0);
+    LayoutLine b = make({0.f, 6.f}, {0, 1});
+    std::vector<std::vector<float>> r(2, dist(cs, {{"N", 0.9f}}));
+    CHECK(merge_duplicates(b, r, cs) == 0);
+    LayoutLine c = make({0.f, 6.f}, {0, 0});
+    std::vector<std::vector<float>> v(2, dist(cs, {{"<reject>", 0.9f}}));
+    CHECK(merge_duplicates(c, v, cs) == 0);
+    CHECK(c.chars.size() == 2);
+  }
+  SECTION("rows and characters must agree") {
+    LayoutLine line = make({0.f, 6.f}, {0, 0});
+    std::vector<std::vector<float>> p(3, dist(cs, {{"N", 0.9f}}));
+    CHECK_THROWS_AS(merge_duplicates(line, p, cs), InputError);
+  }
+}
