@@ -17,7 +17,8 @@ CharGraph postprocess(const ScoreMaps& maps, const CraftConfig& config);
 /// Automatic scale (CraftConfig::target_char_height): given the graph of a first
 /// pass, its maps (their to_image step says the scale they were computed at) and
 /// the size of the image they cover, the magnification a second detector pass
-/// should use — or 0 when no second pass is needed: the option is off, fewer than
+/// should use, rounded to a quarter octave (2^(k/4)) — or 0 when no second pass
+/// is needed: the option is off, fewer than
 /// two characters were found, their median height is within scale_tolerance of
 /// the target, or the canvas and max_auto_magnify leave less than 10 % of change.
 /// Pure.

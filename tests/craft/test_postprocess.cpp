@@ -364,24 +364,26 @@ TEST_CASE("rescale_magnify: a second pass brings the characters to the target he
   const cv::Size image(600, 200);
   const std::vector<float> confident(5, 0.9f);
 
+  // Magnifications are quarter octaves, 2^(k/4): 2^(6/4) = 2.83 is the nearest to 3.
+  const float q6 = std::exp2(1.5f), q2 = std::exp2(0.5f), qm7 = std::exp2(-1.75f);
   // 16-px characters seen at scale 1: 3× would reach 48 px; max_auto_magnify caps it.
   CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image, c) == Approx(2.f));
   c.max_auto_magnify = 4.f;
-  CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image, c) == Approx(3.f));
+  CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image, c) == Approx(q6));
   // The first pass's scale counts: 16-px characters already seen at scale 2 are 32
   // network px: 1.5× more, i.e. a magnification of 3 = 48 / 16, reaches the target.
   // (A 400-px image: at 3× it still fits the 1280-px canvas.)
   CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(2.f), cv::Size(400, 100), c) ==
-        Approx(3.f));
-  // 160-px characters are scaled down to 0.3; 480-px ones stop at 0.25.
-  CHECK(rescale_magnify(characters_of_height(160.f, confident), maps_at(1.f), image, c) == Approx(0.3f));
+        Approx(q6));
+  // 160-px characters are scaled down to 0.3 (2^(-7/4) = 0.297); 480-px ones stop at 0.25.
+  CHECK(rescale_magnify(characters_of_height(160.f, confident), maps_at(1.f), image, c) == Approx(qm7));
   CHECK(rescale_magnify(characters_of_height(480.f, confident), maps_at(1.f), image, c) == Approx(0.25f));
 
   // Within the tolerance (48 / 1.4 = 34.3 to 67.2 px): one pass is enough.
   CHECK(rescale_magnify(characters_of_height(36.f, confident), maps_at(1.f), image, c) == 0.f);
   CHECK(rescale_magnify(characters_of_height(64.f, confident), maps_at(1.f), image, c) == 0.f);
   c.scale_tolerance = 1.2f;
-  CHECK(rescale_magnify(characters_of_height(36.f, confident), maps_at(1.f), image, c) == Approx(48.f / 36.f));
+  CHECK(rescale_magnify(characters_of_height(36.f, confident), maps_at(1.f), image, c) == Approx(q2));  // 1.33
 }
 
 TEST_CASE("rescale_magnify: the median of the confident characters decides", "[craft]") {
