@@ -192,6 +192,7 @@ struct Reader::Impl {
       }
       auto lines = assemble::build_lines(graph, config.assemble);
       assemble::mark_unsure(lines, graph, config.craft.confirm_threshold);
+      if (config.assemble.flag_lone_characters) assemble::flag_lone_characters(lines);
       std::vector<assemble::CropBox> boxes;
       for (const auto& line : lines) {
         for (std::size_t i = 0; i < line.chars.size(); ++i) {

@@ -103,6 +103,11 @@ struct AssembleConfig {
   float max_angle_diff_deg = 12.0f;
   /// ... and when their heights differ by at most this ratio (larger / smaller).
   float max_height_ratio = 1.6f;
+  /// A line of a single character, in an image (or ROI) where another line has
+  /// at least three, is read but flagged (kLowConfidence): on parts and labels
+  /// such a mark is far more often a scratch, a logo fragment or a speck than a
+  /// field of its own. A station that reads one-character fields turns this off.
+  bool flag_lone_characters = true;
 };
 
 /// Everything the Reader needs, fixed at construction.

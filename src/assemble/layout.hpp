@@ -44,6 +44,10 @@ std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const Assembl
 /// '.' between two digits), not as a line of its own.
 void mark_unsure(std::vector<LayoutLine>& lines, const craft::CharGraph& graph, float confirm_threshold);
 
+/// AssembleConfig::flag_lone_characters: the character of every one-character
+/// line is marked unsure when another line has at least three characters.
+void flag_lone_characters(std::vector<LayoutLine>& lines);
+
 /// A line built from known character quads (ground truth from the generator, or a
 /// user's annotation): the same direction, centre-line and height fit that
 /// build_lines uses, so training crops and inference crops share one geometry.

@@ -50,6 +50,7 @@ struct ReaderOptions {
   std::string allow;
   std::string pattern;
   float min_confidence = -1.f;
+  bool read_lone = false;
 
   void add_to(CLI::App& app) {
     add_detector_options(app, craft);
@@ -59,10 +60,13 @@ struct ReaderOptions {
     app.add_option("--pattern", pattern, "Format every line must match, e.g. 'LOT\\d{6}'");
     app.add_option("--min-confidence", min_confidence, "Confidence gate (default: the model config's)")
         ->check(CLI::Range(0.0, 1.0));
+    app.add_flag("--read-lone-characters", read_lone,
+                 "Trust a one-character line next to longer ones (default: flag it, it is usually a mark)");
   }
   ReaderConfig config() const {
     ReaderConfig c;
     c.craft = craft;
+    c.assemble.flag_lone_characters = !read_lone;
     c.classifier.model = classifier;
     c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each
     return c;

@@ -361,3 +361,23 @@ TEST_CASE("merge_duplicates: two detections of one wide glyph become one charact
     CHECK_THROWS_AS(merge_duplicates(line, p, cs), InputError);
   }
 }
+
+TEST_CASE("flag_lone_characters: a one-character line beside a code is flagged", "[assemble]") {
+  std::vector<LayoutLine> lines = {line_of({0, 0, 0, 1, 1}), line_of({0}), line_of({0, 0})};
+  flag_lone_characters(lines);
+  CHECK(lines[1].chars[0].unsure);
+  for (const auto& c : lines[0].chars) CHECK_FALSE(c.unsure);
+  for (const auto& c : lines[2].chars) CHECK_FALSE(c.unsure);
+  // Decoded, the flag is a no-read whatever the classifier says.
+  const Charset cs = charset();
+  const Line out = decode_line(lines[1], {dist(cs, {{"7", 0.99f}})}, cs, DecodeOptions{});
+  REQUIRE(out.chars.size() == 1);
+  CHECK(out.chars[0].status == CharStatus::kLowConfidence);
+  // Without a line of three or more, short lines are what the image has: trusted.
+  std::vector<LayoutLine> short_lines = {line_of({0}), line_of({0, 0})};
+  flag_lone_characters(short_lines);
+  CHECK_FALSE(short_lines[0].chars[0].unsure);
+  std::vector<LayoutLine> alone = {line_of({0})};
+  flag_lone_characters(alone);
+  CHECK_FALSE(alone[0].chars[0].unsure);
+}
