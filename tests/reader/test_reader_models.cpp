@@ -47,11 +47,12 @@ TEST_CASE("shipped models read generated codes of every style", "[reader]") {
     }
   }
   // A regression guard for the shipped models, not the accuracy target: these
-  // models read 13 of these 24 images exactly (README "Status" has the 1,000-image
-  // eval and the gap to the ≥ 97 % goal). Fewer than 10 means the pipeline or a
-  // model got worse; raise the bound whenever the models improve.
+  // models read 19 of these 24 images exactly (13 before the automatic scale and
+  // the stage-4 detector; README "Status" has the 1,000-image eval and the gap to
+  // the ≥ 97 % goal). Fewer than 15 means the pipeline or a model got worse; raise
+  // the bound whenever the models improve.
   INFO("exact " << exact << " of " << images.size());
-  CHECK(exact >= 10);
+  CHECK(exact >= 15);
 }
 
 TEST_CASE("a blank image reads as no text", "[reader]") {
