@@ -15,8 +15,9 @@ namespace ocr2s {
 /// How far a character can be trusted.
 enum class CharStatus {
   kOk,                ///< probability ≥ the confidence gate
-  kLowConfidence,     ///< probability < the confidence gate, or a detection below
-                      ///< CraftConfig::confirm_threshold: treat as a no-read
+  kLowConfidence,     ///< probability < the confidence gate, a detection below
+                      ///< CraftConfig::confirm_threshold, or a lone character
+                      ///< (AssembleConfig::flag_lone_characters): treat as a no-read
   kPatternCorrected,  ///< the pattern decoder replaced the classifier's first choice
   kRejected,          ///< the classifier vetoed the detection as "not a character";
                       ///< kept in Line::rejected, not part of the text

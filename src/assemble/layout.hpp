@@ -14,8 +14,9 @@ struct SlotChar {
   int node = -1;   ///< index into CharGraph::nodes
   Quad quad;       ///< the node's quad, vertices oriented in the line's frame
   int word = 0;    ///< word index within the line
-  /// The detector's region peak is below CraftConfig::confirm_threshold: the
-  /// character is read, but reported as kLowConfidence (see mark_unsure).
+  /// The character is read, but reported as kLowConfidence: its region peak is
+  /// below CraftConfig::confirm_threshold (mark_unsure), or it is a line of its
+  /// own beside a code (flag_lone_characters).
   bool unsure = false;
 };
 

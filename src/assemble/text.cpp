@@ -140,8 +140,7 @@ int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, c
     SlotChar& a = line.chars[i];
     const SlotChar& b = line.chars[i + 1];
     const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
-    const bool same = ka == kb && ka != reject && ka >= 0 && ka < reject &&
-                      probs[i].size() == probs[i + 1].size();
+    const bool same = ka == kb && ka >= 0 && ka < reject && probs[i].size() == probs[i + 1].size();
     const cv::Point2f d = b.quad.center() - last;
     last = b.quad.center();
     const float along = std::abs(d.x * line.direction.x + d.y * line.direction.y);

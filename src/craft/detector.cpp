@@ -467,23 +467,6 @@ LoadedDetector load_detector(const std::string& path, torch::serialize::InputArc
 // Runner
 // ============================================================================
 
-InputGeometry input_geometry(cv::Size image, const CraftConfig& config) {
-  if (image.width <= 0 || image.height <= 0) {
-    throw InputError("detector: empty image (" + std::to_string(image.width) + "x" +
-                     std::to_string(image.height) + ")");
-  }
-  const double long_side = std::max(image.width, image.height);
-  double s = config.magnify;
-  if (long_side * s > config.canvas) s = config.canvas / long_side;
-  InputGeometry g;
-  g.scale = static_cast<float>(s);
-  g.scaled = {std::max(1, std::min(config.canvas, static_cast<int>(std::lround(image.width * s)))),
-              std::max(1, std::min(config.canvas, static_cast<int>(std::lround(image.height * s))))};
-  g.padded = {std::max(32, (g.scaled.width + 31) / 32 * 32),
-              std::max(32, (g.scaled.height + 31) / 32 * 32)};
-  return g;
-}
-
 cv::Mat to_rgb8(const cv::Mat& image) {
   if (image.empty()) throw InputError("detector: empty image");
   const int ch = image.channels();

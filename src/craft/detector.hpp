@@ -9,19 +9,12 @@
 #include <opencv2/core/mat.hpp>
 
 #include "craft/graph.hpp"
+#include "craft/input_geometry.hpp"
 #include "craft/maps.hpp"
 #include "ocr2s/config.hpp"
 
 namespace ocr2s::craft {
 
-/// How an image is turned into the network input: scale so that the long side is
-/// at most canvas (after magnify), pad right/bottom to multiples of 32.
-struct InputGeometry {
-  float scale = 1.f;     ///< network pixels per image pixel
-  cv::Size scaled;       ///< image size after scaling (before padding)
-  cv::Size padded;       ///< multiples of 32
-};
-InputGeometry input_geometry(cv::Size image, const CraftConfig& config);
 
 /// Converts any supported image (8/16-bit, 1/3/4 channels, or float in [0, 1]) to
 /// 8-bit 3-channel RGB. Throws InputError for an empty image or another type.
