@@ -234,7 +234,10 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
     const ClassifierModel base = charcls::load_classifier_model(m.o.base);
     m.model = extend_model(base, m.charset, &m.pending);
   } else {
-    m.model = charcls::make_classifier_model(m.charset, m.o.crop);
+    charcls::ClassifierArch arch;
+    if (!m.o.channels.empty()) arch.channels = m.o.channels;
+    if (m.o.hidden >= 0) arch.hidden = m.o.hidden;
+    m.model = charcls::make_classifier_model(m.charset, m.o.crop, arch);
   }
   m.model.train_seed = static_cast<std::int64_t>(m.o.seed);
   m.model.train_command = m.o.command;

@@ -40,6 +40,11 @@ struct TrainClassifierOptions {
   bool charset_given = false;  ///< set when --charset was passed (union with the base)
   // ---- model ----
   charcls::CropSpec crop;    ///< crop geometry of a fresh model (a base model keeps its own)
+  /// Conv widths of a fresh model (the first conv at stride 1, each later one at
+  /// stride 2); empty = the network's default (charcls/classifier_net.hpp). A base
+  /// model keeps its own architecture.
+  std::vector<int> channels;
+  int hidden = -1;           ///< hidden FC width of a fresh model; 0 = none, -1 = default
   // ---- optimisation ----
   std::string out = "classifier.pt";
   long steps = 14000;

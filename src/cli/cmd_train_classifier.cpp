@@ -26,6 +26,11 @@ std::string command_line(const train::TrainClassifierOptions& o) {
   if (o.charset_given || o.base.empty()) s << " --charset '" << o.charset << "'";
   if (!o.styles.empty()) s << " --styles " << o.styles;
   if (!o.base.empty()) s << " --base " << o.base << " --replay-images " << o.replay_images;
+  if (o.base.empty() && !o.channels.empty()) {
+    s << " --channels ";
+    for (std::size_t i = 0; i < o.channels.size(); ++i) s << (i ? "," : "") << o.channels[i];
+  }
+  if (o.base.empty() && o.hidden >= 0) s << " --hidden " << o.hidden;
   s << " --out " << o.out;
   if (o.epochs > 0) {
     s << " --epochs " << o.epochs;
@@ -70,6 +75,12 @@ const Registrar kTrainClassifier(
                      "Synthetic images of the base charset mixed in while fine-tuning (0: none)")
           ->check(CLI::Range(0, 10000000))
           ->capture_default_str();
+      app.add_option("--channels", o->channels,
+                     "Conv widths of a fresh network, e.g. 32,64,128 (default); a --base keeps its own")
+          ->delimiter(',')
+          ->check(CLI::Range(1, 1024));
+      app.add_option("--hidden", o->hidden, "Hidden FC width of a fresh network (0: none; default 128)")
+          ->check(CLI::Range(0, 4096));
       app.add_option("-o,--out", o->out, "Model file to write (also written at each validation)")
           ->capture_default_str();
       app.add_option("--steps", o->steps, "Optimiser steps")->check(CLI::Range(1L, 100000000L))

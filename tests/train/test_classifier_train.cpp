@@ -1,4 +1,7 @@
 // Classifier training: data, a few optimiser steps, fine-tuning for a new character.
+// Torch (through classifier_net.hpp) brings glog's CHECK macro; Catch's must win.
+#include "charcls/classifier_net.hpp"
+#undef CHECK
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -93,6 +96,27 @@ TEST_CASE("classifier training: a few steps lower the loss on hand-made crops", 
   CHECK(t < 20.f);
   const ClassifierEval calibrated = trainer.evaluate(val);
   CHECK(calibrated.nll <= after.nll + 1e-4);  // calibration never raises the NLL it minimises
+}
+
+TEST_CASE("classifier training: a fresh network takes the widths it is given", "[train]") {
+  assemble::Charset cs;
+  cs.labels = {"0", "1"};
+  const auto train = drawn_samples(cs.labels, 4, 1);
+  TrainClassifierOptions o;
+  o.steps = 1;
+  o.batch = 4;
+  const std::int64_t default_flops = ClassifierTrainer(o, cs, train).flops();
+  o.channels = {8, 16, 24};
+  o.hidden = 0;
+  ClassifierTrainer small(o, cs, train);
+  CHECK(small.flops() < default_flops);
+  small.step();
+  const std::string path = temp_dir("arch") + "/small.pt";
+  small.save(path);
+  const charcls::ClassifierModel m = charcls::load_classifier_model(path);
+  CHECK((m.net->arch.channels == std::vector<int>{8, 16, 24}));
+  CHECK(m.net->arch.hidden == 0);
+  CHECK(m.net->arch.flops() == small.flops());
 }
 
 TEST_CASE("classifier data: crop folders round trip with synth's label names", "[train]") {
