@@ -222,10 +222,10 @@ TEST_CASE("line crops: one per character plus rejects", "[synth]") {
   }
 }
 
-TEST_CASE("line crops sit on their characters; background rejects touch none", "[synth]") {
+TEST_CASE("line crops sit on their characters; background rejects touch none; straddles sit between", "[synth]") {
   Generator g(SynthConfig{}, 31);
   CropGeometry geo;
-  int n_background = 0;
+  int n_background = 0, n_straddle = 0;
   for (std::uint64_t i = 0; i < 10; ++i) {
     const Sample s = g.generate(i);
     const auto crops = sample_line_crops(s, geo, i);
@@ -245,6 +245,24 @@ TEST_CASE("line crops sit on their characters; background rejects touch none", "
         const float ratio = c.box.height / (geo.height_factor * q.height());
         CHECK(ratio >= 0.6f);
         CHECK(ratio <= 1.5f);
+      } else if (c.kind == LabelledCrop::Kind::kStraddle) {
+        // Between two neighbours: off every character's centre by at least half
+        // the minimum spacing, along the line.
+        ++n_straddle;
+        float nearest = 1e9f, line_height = 0.f;
+        for (const auto& l : s.lines) {
+          for (const auto& ch : l.chars) {
+            const cv::Point2f d = c.box.center - ch.quad.center();
+            const float across = std::fabs(d.y * dir.x - d.x * dir.y);
+            if (across > ch.quad.height()) continue;  // another line
+            const float along = std::fabs(d.x * dir.x + d.y * dir.y);
+            if (along < nearest) {
+              nearest = along;
+              line_height = c.box.height / geo.height_factor;
+            }
+          }
+        }
+        CHECK(nearest >= 0.5f * kStraddleSpacing * line_height - 1.f);
       } else if (c.kind == LabelledCrop::Kind::kBackground) {
         ++n_background;
         std::vector<cv::Point2f> box = {
@@ -262,6 +280,7 @@ TEST_CASE("line crops sit on their characters; background rejects touch none", "
     }
   }
   CHECK(n_background > 0);
+  CHECK(n_straddle > 0);
 }
 
 TEST_CASE("sample 4771 of seed 1 generates (thermal pixelation of a tiny mark)", "[synth]") {

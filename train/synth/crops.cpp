@@ -135,8 +135,9 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
     const auto& line = lines[rng.pick(nonempty)];
     const float h = line.height * geometry.height_factor * static_cast<float>(rng.uniform(0.8, 1.25));
     // Cycle through the kinds so each is represented; fall back to zoomed-out
-    // crops when a sample has no distractor or no free background.
-    const int kind = r % 3;
+    // crops when a sample has no distractor, no free background or no pair of
+    // neighbours far enough apart.
+    const int kind = r % 4;
     bool done = false;
     if (kind == 0 && !s.distractors.empty()) {
       for (int attempt = 0; attempt < 8 && !done; ++attempt) {
@@ -170,6 +171,23 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
         c.box = b;
         c.kind = LabelledCrop::Kind::kBackground;
         boxes.push_back(b);
+        out.push_back(std::move(c));
+        done = true;
+      }
+    } else if (kind == 3 && line.chars.size() >= 2) {
+      for (int attempt = 0; attempt < 6 && !done; ++attempt) {
+        const std::size_t i = static_cast<std::size_t>(rng.integer(0, static_cast<int>(line.chars.size()) - 2));
+        const auto& a = line.chars[i];
+        const auto& b = line.chars[i + 1];
+        const cv::Point2f d = b.quad.center() - a.quad.center();
+        if (a.word != b.word || !(std::abs(d.dot(line.direction)) >= kStraddleSpacing * line.height)) continue;
+        const assemble::CropBox ba = assemble::crop_box(line, i, geometry.height_factor, aspect);
+        const assemble::CropBox bb = assemble::crop_box(line, i + 1, geometry.height_factor, aspect);
+        LabelledCrop c;
+        c.box = ba;
+        c.box.center = 0.5f * (ba.center + bb.center);
+        c.kind = LabelledCrop::Kind::kStraddle;
+        boxes.push_back(c.box);
         out.push_back(std::move(c));
         done = true;
       }

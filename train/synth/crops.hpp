@@ -31,13 +31,19 @@ struct LabelledCrop {
   assemble::CropBox box;   ///< where it was sampled, image pixels
   int line = -1;           ///< character crops: line index in the sample
   int index = -1;          ///< character crops: character index in the line
-  enum class Kind { kChar, kDistractor, kBackground, kZoomedOut } kind = Kind::kChar;
+  enum class Kind { kChar, kDistractor, kBackground, kZoomedOut, kStraddle } kind = Kind::kChar;
 };
 
 /// Every character of `s` cropped as the reader would crop it from its ground-truth
-/// quads, plus reject crops: a line-height box on a distractor, on empty
-/// background (overlapping no character), and boxes centred on a character at
-/// 2.5× the scale (several characters, not one). Deterministic for (s, seed).
+/// quads, plus reject crops, the four kinds in turn: a line-height box on a
+/// distractor, on empty background (overlapping no character), centred on a
+/// character at 2.5× the scale (several characters, not one), and straddling two
+/// neighbours of one word — centred between them at the characters' own scale,
+/// when their centres are at least kStraddleSpacing line heights apart (the crop
+/// is then off each character by at least twice the training shift). A detection
+/// between two characters, or a union of two read as one glyph, must not read as
+/// a confident character. Deterministic for (s, seed).
+inline constexpr float kStraddleSpacing = 0.55f;
 std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry& geometry, std::uint64_t seed);
 
 /// Folder name of a label in the crop export: the character itself when it is in
