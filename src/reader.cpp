@@ -266,6 +266,23 @@ struct Reader::Impl {
     return probs;
   }
 
+  // A wide glyph detected in two overlapping parts (assemble::merge_splits): the
+  // candidate pairs' unions are cropped and classified in one call, and the pairs
+  // whose union reads as one character are merged.
+  void repair_splits(const cv::Mat& image, cv::Mat& gray, assemble::LayoutLine& line,
+                     std::vector<std::vector<float>>& line_probs) const {
+    const auto candidates = assemble::split_candidates(line, line_probs, classifier.charset());
+    if (candidates.empty()) return;
+    if (gray.empty()) gray = charcls::to_gray8(image);
+    const auto& spec = classifier.crop_spec();
+    std::vector<assemble::CropBox> boxes;
+    for (const std::size_t i : candidates) {
+      boxes.push_back(assemble::crop_box(line, assemble::joined_quad(line, i), spec.height_factor, spec.aspect()));
+    }
+    const auto rows = classify(charcls::extract_crops(gray, boxes, spec.size));
+    assemble::merge_splits(line, line_probs, candidates, rows, classifier.charset());
+  }
+
   ReadResult finish(const cv::Mat& image, const Pending& p, const std::vector<std::vector<float>>& probs,
                     const CallState& s, const ReadOptions& o) const {
     ReadResult result;
@@ -273,11 +290,13 @@ struct Reader::Impl {
     assemble::DecodeOptions d = s.decode;
     d.pattern = s.pattern ? &*s.pattern : nullptr;
     std::size_t k = p.first_crop;
+    cv::Mat gray;  // converted when a line needs union crops (rare)
     for (const auto& line : p.lines) {
       std::vector<std::vector<float>> line_probs(probs.begin() + static_cast<std::ptrdiff_t>(k),
                                                  probs.begin() + static_cast<std::ptrdiff_t>(k + line.chars.size()));
       k += line.chars.size();
       assemble::LayoutLine merged = line;
+      repair_splits(image, gray, merged, line_probs);
       assemble::merge_duplicates(merged, line_probs, classifier.charset());
       Line out = assemble::decode_line(merged, line_probs, classifier.charset(), d);
       // A line made only of vetoed detections is no text at all.

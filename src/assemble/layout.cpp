@@ -733,10 +733,14 @@ CropBox crop_box(const LayoutLine& line, std::size_t i, float height_factor, flo
     throw InputError("crop_box: character " + std::to_string(i) + " of a line of " +
                      std::to_string(line.chars.size()));
   }
+  return crop_box(line, line.chars[i].quad, height_factor, aspect);
+}
+
+CropBox crop_box(const LayoutLine& line, const Quad& quad, float height_factor, float aspect) {
   // Along the line the crop is centred on the character; across it, on the line's
   // centre line, so that where a mark sits in the line ('.' low, '-' middle, '''
   // high) is what the classifier sees.
-  const cv::Point2f c = line.chars[i].quad.center();
+  const cv::Point2f c = quad.center();
   const float s = (c - line.origin).dot(line.direction);
   CropBox box;
   box.center = line.origin + line.direction * s;

@@ -68,5 +68,8 @@ struct CropBox {
 /// Crop geometry of character i of a line: height = line height × height_factor,
 /// width = height × aspect (crop width / crop height of the classifier input).
 CropBox crop_box(const LayoutLine& line, std::size_t i, float height_factor, float aspect);
+/// The same for a quad that is not (yet) one of the line's characters (a union of
+/// two, see merge_splits).
+CropBox crop_box(const LayoutLine& line, const Quad& quad, float height_factor, float aspect);
 
 }  // namespace ocr2s::assemble

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 
 #include "core/quad_ops.hpp"
 #include "core/utf8.hpp"
@@ -123,14 +125,28 @@ void apply_mask(std::vector<float>& probs, const std::vector<bool>& mask) {
   }
 }
 
+namespace {
+
+// Marks narrower than about half a cap height in common faces (and '1', whose
+// ink is): two of them can be closer than kDuplicateSpacing in a tight face, and
+// their padded quads overlap a neighbour's by more than kSplitOverlap.
+constexpr std::string_view kNarrow = ".,:;'`!|1Iilj()[]{}-/\\";
+
+// Glyphs wide enough for the detector to find two region peaks in them.
+constexpr std::string_view kWideGlyphs = "WM%#@&wm";
+
+bool narrow(const Charset& charset, int k) {
+  return k >= 0 && static_cast<std::size_t>(k) < charset.labels.size() &&
+         kNarrow.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
+}
+
+}  // namespace
+
 int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset) {
   if (probs.size() != line.chars.size()) {
     throw InputError("merge_duplicates: " + std::to_string(probs.size()) + " probability rows for " +
                      std::to_string(line.chars.size()) + " characters");
   }
-  // Marks narrower than about half a cap height in common faces (and '1', whose
-  // ink is: two of them can be closer than kDuplicateSpacing in a tight face).
-  static constexpr std::string_view kNarrow = ".,:;'`!|1Iilj()[]{}-/\\";
   const int reject = charset.reject_class();
   int merged = 0;
   // Spacing is measured between the detections themselves: after a merge, from
@@ -144,8 +160,7 @@ int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, c
     const cv::Point2f d = b.quad.center() - last;
     last = b.quad.center();
     const float along = std::abs(d.x * line.direction.x + d.y * line.direction.y);
-    if (!same || a.word != b.word || !(along < kDuplicateSpacing * line.height) ||
-        kNarrow.find(charset.labels[static_cast<std::size_t>(ka)]) != std::string_view::npos) {
+    if (!same || a.word != b.word || !(along < kDuplicateSpacing * line.height) || narrow(charset, ka)) {
       ++i;
       continue;
     }
@@ -154,6 +169,91 @@ int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, c
     a.quad.pts[2] = b.quad.pts[2];
     a.unsure = a.unsure && b.unsure;
     for (std::size_t k = 0; k < probs[i].size(); ++k) probs[i][k] = 0.5f * (probs[i][k] + probs[i + 1][k]);
+    line.chars.erase(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    probs.erase(probs.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    ++merged;
+  }
+  return merged;
+}
+
+namespace {
+
+// Extent of a quad along the line's reading direction (offsets from the origin).
+std::pair<float, float> along_extent(const LayoutLine& line, const Quad& q) {
+  float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+  for (const auto& p : q.pts) {
+    const float s = (p - line.origin).dot(line.direction);
+    lo = std::min(lo, s);
+    hi = std::max(hi, s);
+  }
+  return {lo, hi};
+}
+
+}  // namespace
+
+std::vector<std::size_t> split_candidates(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
+                                          const Charset& charset) {
+  if (probs.size() != line.chars.size()) {
+    throw InputError("split_candidates: " + std::to_string(probs.size()) + " probability rows for " +
+                     std::to_string(line.chars.size()) + " characters");
+  }
+  std::vector<std::size_t> out;
+  const int reject = charset.reject_class();
+  for (std::size_t i = 0; i + 1 < line.chars.size(); ++i) {
+    const SlotChar& a = line.chars[i];
+    const SlotChar& b = line.chars[i + 1];
+    const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
+    if (a.word != b.word || ka < 0 || kb < 0 || ka == reject || kb == reject || narrow(charset, ka) ||
+        narrow(charset, kb)) {
+      continue;
+    }
+    const float overlap = along_extent(line, a.quad).second - along_extent(line, b.quad).first;
+    if (overlap >= kSplitOverlap * line.height) {
+      out.push_back(i);
+      ++i;  // pairs do not share a character
+    }
+  }
+  return out;
+}
+
+Quad joined_quad(const LayoutLine& line, std::size_t i) {
+  if (i + 1 >= line.chars.size()) {
+    throw InputError("joined_quad: characters " + std::to_string(i) + " and " + std::to_string(i + 1) +
+                     " of a line of " + std::to_string(line.chars.size()));
+  }
+  // Vertices are oriented in the line's frame (tl, tr, br, bl).
+  Quad q = line.chars[i].quad;
+  q.pts[1] = line.chars[i + 1].quad.pts[1];
+  q.pts[2] = line.chars[i + 1].quad.pts[2];
+  return q;
+}
+
+int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
+                 const std::vector<std::size_t>& candidates, const std::vector<std::vector<float>>& union_rows,
+                 const Charset& charset) {
+  if (probs.size() != line.chars.size() || union_rows.size() != candidates.size()) {
+    throw InputError("merge_splits: " + std::to_string(probs.size()) + " probability rows for " +
+                     std::to_string(line.chars.size()) + " characters, " + std::to_string(union_rows.size()) +
+                     " union rows for " + std::to_string(candidates.size()) + " candidates");
+  }
+  int merged = 0;
+  // Right to left, so the indices of the candidates still to merge stay valid.
+  for (std::size_t j = candidates.size(); j-- > 0;) {
+    const std::size_t i = candidates[j];
+    if (i + 1 >= line.chars.size() || (j + 1 < candidates.size() && candidates[j + 1] <= i + 1)) {
+      throw InputError("merge_splits: candidates must ascend without sharing a character");
+    }
+    const auto& row = union_rows[j];
+    const int k = argmax(row);
+    if (row.size() != probs[i].size() || k < 0 || k == charset.reject_class() ||
+        !(row[static_cast<std::size_t>(k)] >= kSplitAccept) ||
+        kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) == std::string_view::npos) {
+      continue;
+    }
+    SlotChar& a = line.chars[i];
+    a.quad = joined_quad(line, i);
+    a.unsure = a.unsure && line.chars[i + 1].unsure;
+    probs[i] = row;
     line.chars.erase(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     probs.erase(probs.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     ++merged;

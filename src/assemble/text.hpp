@@ -55,6 +55,43 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
 constexpr float kDuplicateSpacing = 0.42f;
 int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset);
 
+/// One wide glyph detected in two overlapping parts. The region score of a W or M
+/// can peak twice, and the postprocessor then cuts the glyph into two characters
+/// whose crops sit off the glyph's centre and read as narrower letters: W as "VV",
+/// "VW" or "MV", M as "NV". Such parts overlap along the line far more than
+/// neighbours do (measured on 1,000 generated images: 0.29–0.48 line heights for
+/// parts of one W; up to 0.26 between the padded quads of two neighbours in a
+/// tight face). The repair reads the pair's union as one crop and keeps it when
+/// the classifier is sure it is one character; nothing is guessed from context.
+///
+/// split_candidates: indices i such that characters i and i + 1 are of one word,
+/// both read as characters that are not narrow marks (best class neither the
+/// reject class nor one of .,:;'`!|1Iilj()[]{}-/\, whose padded quads
+/// legitimately overlap a neighbour's), and overlap along
+/// the line by at least kSplitOverlap line heights. Pairs do not share a
+/// character: after i, the next candidate starts at i + 2 or later.
+constexpr float kSplitOverlap = 0.2f;
+std::vector<std::size_t> split_candidates(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
+                                          const Charset& charset);
+
+/// The quad of characters i and i + 1 taken as one: from the left edge of the
+/// first to the right edge of the second (vertices in the line's frame).
+Quad joined_quad(const LayoutLine& line, std::size_t i);
+
+/// Merges each candidate pair whose union reads as one wide glyph: union_rows[j]
+/// is the classifier's distribution for joined_quad(line, candidates[j]); the pair
+/// becomes one character (that quad, that distribution, unsure only if both
+/// parts were) when its best class has probability ≥ kSplitAccept and is a glyph
+/// wide enough to be split (W, M, %, #, @, &; measured on 1,000 generated images,
+/// the union crop of two true neighbours can read as a confident narrower letter,
+/// never as one of these). `candidates` as split_candidates returns them (ascending, no
+/// shared character). probs[i] belongs to line.chars[i] before and after.
+/// Returns the number of merges.
+constexpr float kSplitAccept = 0.9f;
+int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
+                 const std::vector<std::size_t>& candidates, const std::vector<std::vector<float>>& union_rows,
+                 const Charset& charset);
+
 /// Compares a reading with an expected text (both whitespace-insensitive; '\n'
 /// separates lines in both). passed requires an exact match and every character
 /// of `lines` at status kOk or kPatternCorrected.

@@ -362,6 +362,75 @@ TEST_CASE("merge_duplicates: two detections of one wide glyph become one charact
   }
 }
 
+TEST_CASE("merge_splits: a wide glyph detected in two overlapping parts is read whole", "[assemble]") {
+  const Charset cs = charset();
+  // Height 20 px, characters 14 px wide: parts overlap by 14 - spacing pixels;
+  // candidates overlap by at least 0.2 × 20 = 4 px.
+  const auto make = [](const std::vector<float>& along, const std::vector<int>& words) {
+    std::vector<test::Slot> slots;
+    for (const float a : along) slots.push_back({a, 0.f, 14.f, 20.f});
+    return make_line(test::place({20.f, 40.f}, 10.f, slots), words);
+  };
+  SECTION("candidates: overlapping pairs of one word, both read as wide characters") {
+    // 0–1 overlap by 6 px, 1–2 by 6 (shares 1: skipped), 2–3 by 0, 3–4 by 8
+    // but in two words, 4-5 by 6 with a narrow mark, 5-6 by 6 with a veto.
+    LayoutLine line = make({0.f, 8.f, 16.f, 30.f, 36.f, 42.f, 48.f}, {0, 0, 0, 0, 1, 1, 1});
+    std::vector<std::vector<float>> p = {dist(cs, {{"V", 0.9f}}), dist(cs, {{"V", 0.9f}}),
+                                         dist(cs, {{"A", 0.9f}}), dist(cs, {{"B", 0.9f}}),
+                                         dist(cs, {{"C", 0.9f}}), dist(cs, {{".", 0.9f}}),
+                                         dist(cs, {{"<reject>", 0.9f}})};
+    CHECK(split_candidates(line, p, cs) == std::vector<std::size_t>{0});
+    // Less overlap than kSplitOverlap: neighbours.
+    LayoutLine apart = make({0.f, 11.f}, {0, 0});
+    std::vector<std::vector<float>> q(2, dist(cs, {{"V", 0.9f}}));
+    CHECK(split_candidates(apart, q, cs).empty());
+    CHECK_THROWS_AS(split_candidates(apart, p, cs), InputError);
+  }
+  SECTION("the union is kept when it reads as one character") {
+    LayoutLine line = make({0.f, 20.f, 28.f, 48.f}, {0, 0, 0, 0});
+    line.chars[1].unsure = true;
+    const Quad left = line.chars[1].quad, right = line.chars[2].quad;
+    std::vector<std::vector<float>> p = {dist(cs, {{"S", 0.9f}}), dist(cs, {{"V", 0.9f}}),
+                                         dist(cs, {{"V", 0.8f}}), dist(cs, {{"X", 0.9f}})};
+    const auto cand = split_candidates(line, p, cs);
+    REQUIRE(cand == std::vector<std::size_t>{1});
+    const Quad joined = joined_quad(line, 1);
+    CHECK(cv::norm(joined.pts[0] - left.pts[0]) < 1e-4);
+    CHECK(cv::norm(joined.pts[3] - left.pts[3]) < 1e-4);
+    CHECK(cv::norm(joined.pts[1] - right.pts[1]) < 1e-4);
+    CHECK(cv::norm(joined.pts[2] - right.pts[2]) < 1e-4);
+    CHECK_THROWS_AS(joined_quad(line, 3), InputError);
+    const auto w = dist(cs, {{"W", 0.95f}});
+    CHECK(merge_splits(line, p, cand, {w}, cs) == 1);
+    REQUIRE(line.chars.size() == 3);
+    REQUIRE(p.size() == 3);
+    CHECK(p[1] == w);
+    CHECK_FALSE(line.chars[1].unsure);  // one part was sure
+    CHECK(cv::norm(line.chars[1].quad.pts[1] - right.pts[1]) < 1e-4);
+    CHECK(decode_line(line, p, cs, DecodeOptions{}).text == "SWX");
+  }
+  SECTION("the parts stay when the union is not surely one character") {
+    LayoutLine line = make({0.f, 8.f}, {0, 0});
+    const std::vector<std::vector<float>> p0 = {dist(cs, {{"V", 0.9f}}), dist(cs, {{"V", 0.9f}})};
+    // Not sure enough, not a character, or a glyph too narrow to have been split
+    // (two true neighbours read as one letter).
+    for (const auto& row : {dist(cs, {{"W", 0.85f}}), dist(cs, {{"<reject>", 0.95f}}), dist(cs, {{"A", 0.99f}})}) {
+      auto p = p0;
+      CHECK(merge_splits(line, p, {0}, {row}, cs) == 0);
+      CHECK(line.chars.size() == 2);
+      CHECK(p == p0);
+    }
+  }
+  SECTION("rows, candidates and characters must agree") {
+    LayoutLine line = make({0.f, 8.f, 16.f}, {0, 0, 0});
+    std::vector<std::vector<float>> p(3, dist(cs, {{"V", 0.9f}}));
+    const auto w = dist(cs, {{"W", 0.95f}});
+    CHECK_THROWS_AS(merge_splits(line, p, {0}, {}, cs), InputError);
+    CHECK_THROWS_AS(merge_splits(line, p, {0, 1}, {w, w}, cs), InputError);  // share character 1
+    CHECK_THROWS_AS(merge_splits(line, p, {2}, {w}, cs), InputError);        // no character 3
+  }
+}
+
 TEST_CASE("flag_lone_characters: a one-character line beside a code is flagged", "[assemble]") {
   std::vector<LayoutLine> lines = {line_of({0, 0, 0, 1, 1}), line_of({0}), line_of({0, 0})};
   flag_lone_characters(lines);
