@@ -182,7 +182,8 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
     t = Clock::now();
     const auto probs = cls.classify(crops);
     double classify_ms = ms_since(t);
-    // Text, with the union crops of split wide glyphs timed as classifier work.
+    // Text, with the second looks (union crops of split wide glyphs, centre
+    // crops of gaps inside words) timed as classifier work.
     double text_ms = 0.0;
     std::size_t k = 0;
     for (const auto& l : lines) {
@@ -190,19 +191,34 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
       std::vector<std::vector<float>> lp(probs.begin() + k, probs.begin() + k + l.chars.size());
       k += l.chars.size();
       ocr2s::assemble::LayoutLine merged = l;
-      const auto cand = ocr2s::assemble::split_candidates(merged, lp, cls.charset());
       text_ms += ms_since(t);
-      if (!cand.empty()) {
-        t = Clock::now();
-        std::vector<ocr2s::assemble::CropBox> ub;
+      const auto reread = [&](const std::vector<std::size_t>& cand, auto quad_of) {
+        const auto t0 = Clock::now();
+        std::vector<ocr2s::assemble::CropBox> boxes2;
         for (const std::size_t i : cand) {
-          ub.push_back(ocr2s::assemble::crop_box(merged, ocr2s::assemble::joined_quad(merged, i),
-                                                 cls.crop_spec().height_factor, cls.crop_spec().aspect()));
+          boxes2.push_back(ocr2s::assemble::crop_box(merged, quad_of(merged, i), cls.crop_spec().height_factor,
+                                                     cls.crop_spec().aspect()));
         }
-        const auto rows = cls.classify(ocr2s::charcls::extract_crops(gray, ub, cls.crop_spec().size));
-        classify_ms += ms_since(t);
+        auto rows = cls.classify(ocr2s::charcls::extract_crops(gray, boxes2, cls.crop_spec().size));
+        classify_ms += ms_since(t0);
+        return rows;
+      };
+      t = Clock::now();
+      const auto splits = ocr2s::assemble::split_candidates(merged, lp, cls.charset());
+      text_ms += ms_since(t);
+      if (!splits.empty()) {
+        const auto rows = reread(splits, ocr2s::assemble::joined_quad);
         t = Clock::now();
-        ocr2s::assemble::merge_splits(merged, lp, cand, rows, cls.charset());
+        ocr2s::assemble::merge_splits(merged, lp, splits, rows, cls.charset());
+        text_ms += ms_since(t);
+      }
+      t = Clock::now();
+      const auto gaps = ocr2s::assemble::gap_candidates(merged);
+      text_ms += ms_since(t);
+      if (!gaps.empty()) {
+        const auto rows = reread(gaps, ocr2s::assemble::gap_quad);
+        t = Clock::now();
+        ocr2s::assemble::fill_gaps(merged, lp, gaps, rows, cls.charset());
         text_ms += ms_since(t);
       }
       t = Clock::now();

@@ -283,6 +283,23 @@ struct Reader::Impl {
     assemble::merge_splits(line, line_probs, candidates, rows, classifier.charset());
   }
 
+  // A character missed inside a word (assemble::fill_gaps): the gaps' centre
+  // crops are classified in one call; a confident character is inserted (flagged),
+  // otherwise the gap's neighbours are flagged.
+  void repair_gaps(const cv::Mat& image, cv::Mat& gray, assemble::LayoutLine& line,
+                   std::vector<std::vector<float>>& line_probs) const {
+    const auto candidates = assemble::gap_candidates(line);
+    if (candidates.empty()) return;
+    if (gray.empty()) gray = charcls::to_gray8(image);
+    const auto& spec = classifier.crop_spec();
+    std::vector<assemble::CropBox> boxes;
+    for (const std::size_t i : candidates) {
+      boxes.push_back(assemble::crop_box(line, assemble::gap_quad(line, i), spec.height_factor, spec.aspect()));
+    }
+    const auto rows = classify(charcls::extract_crops(gray, boxes, spec.size));
+    assemble::fill_gaps(line, line_probs, candidates, rows, classifier.charset());
+  }
+
   ReadResult finish(const cv::Mat& image, const Pending& p, const std::vector<std::vector<float>>& probs,
                     const CallState& s, const ReadOptions& o) const {
     ReadResult result;
@@ -297,6 +314,7 @@ struct Reader::Impl {
       k += line.chars.size();
       assemble::LayoutLine merged = line;
       repair_splits(image, gray, merged, line_probs);
+      repair_gaps(image, gray, merged, line_probs);
       assemble::merge_duplicates(merged, line_probs, classifier.charset());
       Line out = assemble::decode_line(merged, line_probs, classifier.charset(), d);
       // A line made only of vetoed detections is no text at all.

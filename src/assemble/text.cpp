@@ -261,6 +261,87 @@ int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
   return merged;
 }
 
+namespace {
+
+// Centre positions of the characters along the line and their median spacing.
+float median_pitch(const LayoutLine& line, std::vector<float>* along) {
+  along->clear();
+  for (const auto& c : line.chars) along->push_back((c.quad.center() - line.origin).dot(line.direction));
+  std::vector<float> d;
+  for (std::size_t i = 0; i + 1 < along->size(); ++i) d.push_back((*along)[i + 1] - (*along)[i]);
+  if (d.empty()) return 0.f;
+  std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+  return d[d.size() / 2];
+}
+
+}  // namespace
+
+std::vector<std::size_t> gap_candidates(const LayoutLine& line) {
+  std::vector<std::size_t> out;
+  if (line.chars.size() < kGapMinChars) return out;
+  std::vector<float> along;
+  const float pitch = median_pitch(line, &along);
+  if (!(pitch > 0.f)) return out;
+  for (std::size_t i = 0; i + 1 < line.chars.size(); ++i) {
+    if (line.chars[i].word == line.chars[i + 1].word && along[i + 1] - along[i] >= kGapPitch * pitch) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+Quad gap_quad(const LayoutLine& line, std::size_t i) {
+  if (i + 1 >= line.chars.size()) {
+    throw InputError("gap_quad: characters " + std::to_string(i) + " and " + std::to_string(i + 1) +
+                     " of a line of " + std::to_string(line.chars.size()));
+  }
+  std::vector<float> along;
+  const float pitch = median_pitch(line, &along);
+  const Quad& a = line.chars[i].quad;
+  const Quad& b = line.chars[i + 1].quad;
+  const cv::Point2f c = 0.5f * (a.center() + b.center());
+  const float h = 0.5f * (a.height() + b.height());
+  const cv::Point2f u = line.direction, v(-line.direction.y, line.direction.x);
+  const cv::Point2f du = u * (0.5f * pitch), dv = v * (0.5f * h);
+  return Quad{{c - du - dv, c + du - dv, c + du + dv, c - du + dv}};
+}
+
+int fill_gaps(LayoutLine& line, std::vector<std::vector<float>>& probs, const std::vector<std::size_t>& candidates,
+              const std::vector<std::vector<float>>& gap_rows, const Charset& charset) {
+  if (probs.size() != line.chars.size() || gap_rows.size() != candidates.size()) {
+    throw InputError("fill_gaps: " + std::to_string(probs.size()) + " probability rows for " +
+                     std::to_string(line.chars.size()) + " characters, " + std::to_string(gap_rows.size()) +
+                     " gap rows for " + std::to_string(candidates.size()) + " gaps");
+  }
+  for (std::size_t j = 0; j < candidates.size(); ++j) {
+    if (candidates[j] + 1 >= line.chars.size() || (j > 0 && candidates[j] <= candidates[j - 1]) ||
+        gap_rows[j].size() != static_cast<std::size_t>(charset.num_classes())) {
+      throw InputError("fill_gaps: gap " + std::to_string(j) + " is not between two characters of the line in order, "
+                       "or its row is not a distribution over the charset");
+    }
+  }
+  int inserted = 0;
+  // Right to left, so the indices of the gaps still to fill stay valid.
+  for (std::size_t j = candidates.size(); j-- > 0;) {
+    const std::size_t i = candidates[j];
+    const auto& row = gap_rows[j];
+    const int k = argmax(row);
+    if (k >= 0 && k != charset.reject_class() && row[static_cast<std::size_t>(k)] >= kGapAccept) {
+      SlotChar c;
+      c.quad = gap_quad(line, i);
+      c.word = line.chars[i].word;
+      c.unsure = true;
+      line.chars.insert(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1, c);
+      probs.insert(probs.begin() + static_cast<std::ptrdiff_t>(i) + 1, row);
+      ++inserted;
+    } else {
+      line.chars[i].unsure = true;
+      line.chars[i + 1].unsure = true;
+    }
+  }
+  return inserted;
+}
+
 Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
                  const Charset& charset, const DecodeOptions& options) {
   const int n_labels = static_cast<int>(charset.labels.size());

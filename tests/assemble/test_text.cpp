@@ -431,6 +431,67 @@ TEST_CASE("merge_splits: a wide glyph detected in two overlapping parts is read 
   }
 }
 
+TEST_CASE("fill_gaps: a character missed inside a word is read from the gap, or the gap is flagged", "[assemble]") {
+  const Charset cs = charset();
+  // Pitch 16 px (the median spacing); a gap is 1.7 × 16 = 27.2 px or more.
+  const auto make = [](const std::vector<float>& along, const std::vector<int>& words) {
+    std::vector<test::Slot> slots;
+    for (const float a : along) slots.push_back({a, 0.f, 10.f, 20.f});
+    return make_line(test::place({20.f, 40.f}, 10.f, slots), words);
+  };
+  const auto rows = [&](std::size_t n) { return std::vector<std::vector<float>>(n, dist(cs, {{"A", 0.9f}})); };
+  SECTION("candidates: wide spacings inside a word of a long enough line") {
+    LayoutLine line = make({0.f, 16.f, 48.f, 64.f, 80.f, 120.f}, {0, 0, 0, 0, 0, 1});
+    CHECK(gap_candidates(line) == std::vector<std::size_t>{1});  // 80 -> 120 is a word break
+    CHECK(gap_candidates(make({0.f, 16.f, 48.f}, {0, 0, 0})).empty());  // too short to know a pitch
+    CHECK(gap_candidates(make({0.f, 16.f, 32.f, 48.f}, {0, 0, 0, 0})).empty());
+  }
+  SECTION("a confident character is inserted, flagged") {
+    LayoutLine line = make({0.f, 16.f, 48.f, 64.f, 80.f}, {0, 0, 0, 0, 0});
+    auto p = rows(5);
+    const auto cand = gap_candidates(line);
+    REQUIRE(cand == std::vector<std::size_t>{1});
+    const Quad q = gap_quad(line, 1);
+    const cv::Point2f mid = 0.5f * (line.chars[1].quad.center() + line.chars[2].quad.center());
+    CHECK(cv::norm(q.center() - mid) < 1e-3);
+    CHECK(q.width() == Approx(16.f).epsilon(1e-3));
+    CHECK(q.height() == Approx(line.chars[1].quad.height()).epsilon(1e-3));
+    CHECK(fill_gaps(line, p, cand, {dist(cs, {{"7", 0.95f}})}, cs) == 1);
+    REQUIRE(line.chars.size() == 6);
+    REQUIRE(p.size() == 6);
+    CHECK(line.chars[2].unsure);
+    CHECK_FALSE(line.chars[1].unsure);
+    CHECK_FALSE(line.chars[3].unsure);
+    CHECK(line.chars[2].word == 0);
+    const Line out = decode_line(line, p, cs, DecodeOptions{});
+    CHECK(out.text == "AA7AAA");
+    CHECK(out.chars[2].status == CharStatus::kLowConfidence);
+  }
+  SECTION("nothing sure in the gap: its neighbours are flagged") {
+    for (const auto& row : {dist(cs, {{"7", 0.8f}}), dist(cs, {{"<reject>", 0.95f}})}) {
+      LayoutLine line = make({0.f, 16.f, 48.f, 64.f, 80.f}, {0, 0, 0, 0, 0});
+      auto p = rows(5);
+      CHECK(fill_gaps(line, p, {1}, {row}, cs) == 0);
+      REQUIRE(line.chars.size() == 5);
+      CHECK(line.chars[1].unsure);
+      CHECK(line.chars[2].unsure);
+      CHECK_FALSE(line.chars[0].unsure);
+      CHECK_FALSE(line.chars[3].unsure);
+    }
+  }
+  SECTION("rows, gaps and characters must agree") {
+    LayoutLine line = make({0.f, 16.f, 48.f, 64.f, 80.f}, {0, 0, 0, 0, 0});
+    auto p = rows(5);
+    const auto a = dist(cs, {{"7", 0.95f}});
+    CHECK_THROWS_AS(fill_gaps(line, p, {1}, {}, cs), InputError);
+    CHECK_THROWS_AS(fill_gaps(line, p, {4}, {a}, cs), InputError);
+    CHECK_THROWS_AS(fill_gaps(line, p, {2, 1}, {a, a}, cs), InputError);
+    CHECK_THROWS_AS(gap_quad(line, 4), InputError);
+    auto short_rows = rows(4);
+    CHECK_THROWS_AS(fill_gaps(line, short_rows, {1}, {a}, cs), InputError);
+  }
+}
+
 TEST_CASE("flag_lone_characters: a one-character line beside a code is flagged", "[assemble]") {
   std::vector<LayoutLine> lines = {line_of({0, 0, 0, 1, 1}), line_of({0}), line_of({0, 0})};
   flag_lone_characters(lines);
