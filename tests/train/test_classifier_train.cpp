@@ -251,7 +251,7 @@ TEST_CASE("classifier fine-tuning adds a new character and keeps the old ones", 
   // Old classes in the union charset (same indices: the base order is kept).
   TrainClassifierOptions f = o;
   f.base = base_path;
-  f.steps = 150;
+  f.steps = 250;
   f.seed = 2;
   std::vector<CropSample> ft = x_train;
   for (const auto& s : base_train) {  // replayed crops of the old classes
