@@ -266,38 +266,19 @@ struct Reader::Impl {
     return probs;
   }
 
-  // A wide glyph detected in two overlapping parts (assemble::merge_splits): the
-  // candidate pairs' unions are cropped and classified in one call, and the pairs
-  // whose union reads as one character are merged.
-  void repair_splits(const cv::Mat& image, cv::Mat& gray, assemble::LayoutLine& line,
-                     std::vector<std::vector<float>>& line_probs) const {
-    const auto candidates = assemble::split_candidates(line, line_probs, classifier.charset());
-    if (candidates.empty()) return;
+  // Second looks at doubtful places of a line's graph (assemble::merge_splits,
+  // assemble::fill_gaps): crops of `quad_of(line, i)` for each candidate i, in
+  // the line's frame, classified in one call. `gray` is converted on first use.
+  template <typename QuadOf>
+  std::vector<std::vector<float>> second_look(const cv::Mat& image, cv::Mat& gray, const assemble::LayoutLine& line,
+                                              const std::vector<std::size_t>& candidates, QuadOf quad_of) const {
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
     std::vector<assemble::CropBox> boxes;
     for (const std::size_t i : candidates) {
-      boxes.push_back(assemble::crop_box(line, assemble::joined_quad(line, i), spec.height_factor, spec.aspect()));
+      boxes.push_back(assemble::crop_box(line, quad_of(line, i), spec.height_factor, spec.aspect()));
     }
-    const auto rows = classify(charcls::extract_crops(gray, boxes, spec.size));
-    assemble::merge_splits(line, line_probs, candidates, rows, classifier.charset());
-  }
-
-  // A character missed inside a word (assemble::fill_gaps): the gaps' centre
-  // crops are classified in one call; a confident character is inserted (flagged),
-  // otherwise the gap's neighbours are flagged.
-  void repair_gaps(const cv::Mat& image, cv::Mat& gray, assemble::LayoutLine& line,
-                   std::vector<std::vector<float>>& line_probs) const {
-    const auto candidates = assemble::gap_candidates(line);
-    if (candidates.empty()) return;
-    if (gray.empty()) gray = charcls::to_gray8(image);
-    const auto& spec = classifier.crop_spec();
-    std::vector<assemble::CropBox> boxes;
-    for (const std::size_t i : candidates) {
-      boxes.push_back(assemble::crop_box(line, assemble::gap_quad(line, i), spec.height_factor, spec.aspect()));
-    }
-    const auto rows = classify(charcls::extract_crops(gray, boxes, spec.size));
-    assemble::fill_gaps(line, line_probs, candidates, rows, classifier.charset());
+    return classify(charcls::extract_crops(gray, boxes, spec.size));
   }
 
   ReadResult finish(const cv::Mat& image, const Pending& p, const std::vector<std::vector<float>>& probs,
@@ -307,14 +288,26 @@ struct Reader::Impl {
     assemble::DecodeOptions d = s.decode;
     d.pattern = s.pattern ? &*s.pattern : nullptr;
     std::size_t k = p.first_crop;
-    cv::Mat gray;  // converted when a line needs union crops (rare)
+    cv::Mat gray;  // converted when a line needs a second look (rare)
     for (const auto& line : p.lines) {
       std::vector<std::vector<float>> line_probs(probs.begin() + static_cast<std::ptrdiff_t>(k),
                                                  probs.begin() + static_cast<std::ptrdiff_t>(k + line.chars.size()));
       k += line.chars.size();
       assemble::LayoutLine merged = line;
-      repair_splits(image, gray, merged, line_probs);
-      repair_gaps(image, gray, merged, line_probs);
+      const auto& charset = classifier.charset();
+      // A wide glyph detected in two overlapping parts is read as their union.
+      const auto splits = assemble::split_candidates(merged, line_probs, charset);
+      if (!splits.empty()) {
+        const auto rows = second_look(image, gray, merged, splits, assemble::joined_quad);
+        assemble::merge_splits(merged, line_probs, splits, rows, charset);
+      }
+      // A character missed inside a word is read at the gap's centre (inserted
+      // flagged), or the gap's neighbours are flagged.
+      const auto gaps = assemble::gap_candidates(merged);
+      if (!gaps.empty()) {
+        const auto rows = second_look(image, gray, merged, gaps, assemble::gap_quad);
+        assemble::fill_gaps(merged, line_probs, gaps, rows, charset);
+      }
       assemble::merge_duplicates(merged, line_probs, classifier.charset());
       Line out = assemble::decode_line(merged, line_probs, classifier.charset(), d);
       // A line made only of vetoed detections is no text at all.
