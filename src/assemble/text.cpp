@@ -164,9 +164,7 @@ int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, c
       ++i;
       continue;
     }
-    // Vertices are oriented in the line's frame (tl, tr, br, bl), a before b.
-    a.quad.pts[1] = b.quad.pts[1];
-    a.quad.pts[2] = b.quad.pts[2];
+    a.quad = joined_quad(line, i);
     a.unsure = a.unsure && b.unsure;
     for (std::size_t k = 0; k < probs[i].size(); ++k) probs[i][k] = 0.5f * (probs[i][k] + probs[i + 1][k]);
     line.chars.erase(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1);
@@ -236,13 +234,15 @@ int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
                      std::to_string(line.chars.size()) + " characters, " + std::to_string(union_rows.size()) +
                      " union rows for " + std::to_string(candidates.size()) + " candidates");
   }
+  for (std::size_t j = 0; j < candidates.size(); ++j) {
+    if (candidates[j] + 1 >= line.chars.size() || (j > 0 && candidates[j] <= candidates[j - 1] + 1)) {
+      throw InputError("merge_splits: candidates must ascend without sharing a character");
+    }
+  }
   int merged = 0;
   // Right to left, so the indices of the candidates still to merge stay valid.
   for (std::size_t j = candidates.size(); j-- > 0;) {
     const std::size_t i = candidates[j];
-    if (i + 1 >= line.chars.size() || (j + 1 < candidates.size() && candidates[j + 1] <= i + 1)) {
-      throw InputError("merge_splits: candidates must ascend without sharing a character");
-    }
     const auto& row = union_rows[j];
     const int k = argmax(row);
     if (row.size() != probs[i].size() || k < 0 || k == charset.reject_class() ||
