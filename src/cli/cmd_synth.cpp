@@ -47,6 +47,15 @@ const Registrar kSynth(
       app.add_option("--max-lines", o->exp.config.max_lines, "Most text lines per image")
           ->check(CLI::Range(1, 16))
           ->capture_default_str();
+      app.add_option("--min-cnr", o->exp.config.min_cnr,
+                     "Legibility floor: redraw a sample whose weakest character's contrast-to-noise ratio is "
+                     "lower (0: off; docs/DATA_FORMATS.md)")
+          ->check(CLI::Range(0.0, 100.0))
+          ->capture_default_str();
+      app.add_option("--min-contrast", o->exp.config.min_contrast,
+                     "Legibility floor: redraw a sample whose weakest character spans fewer grey levels (0: off)")
+          ->check(CLI::Range(0.0, 255.0))
+          ->capture_default_str();
       app.add_flag("--crops", o->exp.crops, "Also write classifier crops to crops/<label-dir>/");
       app.add_option("--crop-size", o->crop_size, "Crop side, pixels")->check(CLI::Range(8, 256))->capture_default_str();
       app.add_option("--crop-height-factor", o->exp.crop.height_factor, "Crop height / line height")

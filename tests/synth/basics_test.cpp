@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "assemble/text.hpp"
 #include "ocr2s/errors.hpp"
 #include "synth/crops.hpp"
 #include "synth/synth.hpp"
@@ -250,6 +251,7 @@ TEST_CASE("line crops sit on their characters; background rejects touch none; st
         // the minimum spacing, along the line.
         ++n_straddle;
         float nearest = 1e9f, line_height = 0.f;
+        std::string nearest_label;
         for (const auto& l : s.lines) {
           for (const auto& ch : l.chars) {
             const cv::Point2f d = c.box.center - ch.quad.center();
@@ -258,11 +260,14 @@ TEST_CASE("line crops sit on their characters; background rejects touch none; st
             const float along = std::fabs(d.x * dir.x + d.y * dir.y);
             if (along < nearest) {
               nearest = along;
+              nearest_label = ch.label;
               line_height = c.box.height / geo.height_factor;
             }
           }
         }
         CHECK(nearest >= 0.5f * kStraddleSpacing * line_height - 1.f);
+        // Never beside a narrow mark, where it would look like the mark's crop.
+        CHECK_FALSE(assemble::narrow_mark(nearest_label));
       } else if (c.kind == LabelledCrop::Kind::kBackground) {
         ++n_background;
         std::vector<cv::Point2f> box = {
@@ -281,6 +286,40 @@ TEST_CASE("line crops sit on their characters; background rejects touch none; st
   }
   CHECK(n_background > 0);
   CHECK(n_straddle > 0);
+}
+
+TEST_CASE("legibility floor: every character clears it, legible samples are unchanged, 0 turns it off", "[synth]") {
+  SynthConfig off;
+  off.styles = {Style::kStamped, Style::kEtched};  // the styles that fall below it most often
+  off.min_contrast = 0.f;
+  off.min_cnr = 0.f;
+  SynthConfig on = off;
+  on.min_contrast = 12.f;
+  on.min_cnr = 3.f;
+  const Generator g_off(off, 5), g_on(on, 5);
+  auto legible = [&](const DebugSample& d) {
+    for (std::size_t l = 0; l < d.cnr.size(); ++l) {
+      REQUIRE(d.cnr[l].size() == d.sample.lines[l].chars.size());
+      for (std::size_t c = 0; c < d.cnr[l].size(); ++c) {
+        if (d.contrast[l][c] < on.min_contrast || d.cnr[l][c] < on.min_cnr) return false;
+      }
+    }
+    return true;
+  };
+  int redrawn = 0;
+  for (std::uint64_t i = 0; i < 150; ++i) {
+    const DebugSample a = g_off.generate_debug(i), b = g_on.generate_debug(i);
+    CHECK(legible(b));
+    const bool same = a.sample.image.size() == b.sample.image.size() &&
+                      cv::norm(a.sample.image, b.sample.image, cv::NORM_INF) == 0;
+    if (legible(a)) {
+      CHECK(same);  // draw 0 is kept when it is legible
+    } else {
+      ++redrawn;
+      CHECK_FALSE(same);
+    }
+  }
+  CHECK(redrawn > 0);  // the floor had something to do
 }
 
 TEST_CASE("sample 4771 of seed 1 generates (thermal pixelation of a tiny mark)", "[synth]") {

@@ -504,19 +504,43 @@ void shift_line(PlacedLine& line, int dx, int dy) {
 // ---- block planning ----------------------------------------------------------------
 
 std::vector<std::string> drawable(const std::vector<std::string>& charset, const BlockPlan& b) {
+  // A label whose glyph in this face is identical to an earlier label's is left
+  // out: no reader can tell them apart, so printing it would only make labels
+  // that are wrong half the time. (Measured: the 5×7 grid from DejaVu Sans Mono
+  // draws 'O' exactly like '0'.) The charset's order decides which one stays.
   std::vector<std::string> out;
   auto& cache = GlyphCache::instance();
+  std::vector<std::shared_ptr<const DotGlyph>> dots_kept;
+  std::vector<std::shared_ptr<const Glyph>> glyphs_kept;
+  auto same = [](const Glyph& a, const Glyph& b) {  // same ink at the same place
+    return a.ink_origin == b.ink_origin && a.alpha.size() == b.alpha.size() && cv::countNonZero(a.alpha != b.alpha) == 0;
+  };
   for (const auto& c : charset) {
     if (b.dots) {
-      if (!dot_glyph(c, b.cols, b.rows, b.dot_font)->empty()) out.push_back(c);
+      auto g = dot_glyph(c, b.cols, b.rows, b.dot_font);
+      if (g->empty()) continue;
+      if (std::any_of(dots_kept.begin(), dots_kept.end(), [&](const auto& k) {
+            return k->below == g->below && k->on == g->on;
+          })) {
+        continue;
+      }
+      dots_kept.push_back(g);
+      out.push_back(c);
       continue;
     }
-    std::string g = c;
+    std::string name = c;
     if (b.face.kind != FontKind::kText) {
-      g = segment_glyph_for(b.face.kind, c);
-      if (g.empty()) continue;
+      name = segment_glyph_for(b.face.kind, c);
+      if (name.empty()) continue;
     }
-    if (!cache.glyph(b.face, g)->missing) out.push_back(c);
+    auto g = cache.glyph(b.face, name);
+    if (g->missing) continue;
+    if (!g->alpha.empty() && std::any_of(glyphs_kept.begin(), glyphs_kept.end(),
+                                         [&](const auto& k) { return same(*k, *g); })) {
+      continue;
+    }
+    if (!g->alpha.empty()) glyphs_kept.push_back(g);
+    out.push_back(c);
   }
   return out;
 }
@@ -843,7 +867,27 @@ Sample Generator::generate(std::uint64_t index) const { return generate_impl(ind
 DebugSample Generator::generate_debug(std::uint64_t index) const { return generate_impl(index, true); }
 
 DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
-  Rng rng(mix_seed(seed_, index));
+  // Draw 0 is the sample as it always was; later draws only replace an
+  // illegible one, so every legible sample stays what its index made it.
+  DebugSample d;
+  for (int attempt = 0; attempt < kMaxLegibilityDraws; ++attempt) {
+    d = draw(index, attempt, want_ink);
+    bool legible = true;
+    for (std::size_t l = 0; l < d.cnr.size() && legible; ++l) {
+      for (std::size_t c = 0; c < d.cnr[l].size(); ++c) {
+        if (d.contrast[l][c] < config_.min_contrast || d.cnr[l][c] < config_.min_cnr) {
+          legible = false;
+          break;
+        }
+      }
+    }
+    if (legible) break;
+  }
+  return d;
+}
+
+DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) const {
+  Rng rng(attempt == 0 ? mix_seed(seed_, index) : mix_seed(mix_seed(seed_, index), static_cast<std::uint64_t>(attempt)));
   const Style style = styles_[static_cast<std::size_t>(rng.integer(0, static_cast<int>(styles_.size()) - 1))];
   const Look look = draw_look(rng, style);
   const cv::Size max_size = config_.max_size;
@@ -1298,7 +1342,24 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
     }
   }
 
-  degrade(rng, s.image, std::min(min_img_h, h_ref * static_cast<float>(scale)));
+  std::vector<cv::Rect> char_boxes;
+  for (const auto& line : s.lines)
+    for (const auto& c : line.chars) {
+      const cv::Rect2f b = c.quad.bounds();
+      char_boxes.emplace_back(cv::Point(static_cast<int>(std::floor(b.x)), static_cast<int>(std::floor(b.y))),
+                              cv::Point(static_cast<int>(std::ceil(b.br().x)), static_cast<int>(std::ceil(b.br().y))));
+    }
+  const std::vector<Legibility> leg =
+      degrade(rng, s.image, std::min(min_img_h, h_ref * static_cast<float>(scale)), char_boxes);
+  std::size_t k = 0;
+  for (const auto& line : s.lines) {
+    out.contrast.emplace_back();
+    out.cnr.emplace_back();
+    for (std::size_t i = 0; i < line.chars.size(); ++i, ++k) {
+      out.contrast.back().push_back(leg[k].contrast);
+      out.cnr.back().push_back(leg[k].cnr);
+    }
+  }
   return out;
 }
 

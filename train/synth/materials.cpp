@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>
@@ -144,7 +145,34 @@ void add_specular(Rng& rng, cv::Mat& surface, float strength) {
   }
 }
 
-void degrade(Rng& rng, cv::Mat& img, float min_char_height) {
+namespace {
+
+/// Grey levels between the 1st and 99th percentile of an 8-bit box.
+float percentile_range(const cv::Mat& gray8) {
+  int hist[256] = {};
+  for (int y = 0; y < gray8.rows; ++y) {
+    const uchar* p = gray8.ptr<uchar>(y);
+    for (int x = 0; x < gray8.cols; ++x) ++hist[p[x]];
+  }
+  const long long n = static_cast<long long>(gray8.total());
+  const long long cut = n / 100;
+  long long seen = 0;
+  int lo = 0, hi = 255;
+  for (int v = 0; v < 256; ++v) {
+    seen += hist[v];
+    if (seen > cut) { lo = v; break; }
+  }
+  seen = 0;
+  for (int v = 255; v >= 0; --v) {
+    seen += hist[v];
+    if (seen > cut) { hi = v; break; }
+  }
+  return static_cast<float>(std::max(0, hi - lo));
+}
+
+}  // namespace
+
+std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, float min_char_height, const std::vector<cv::Rect>& char_boxes) {
   const float h = std::max(6.f, min_char_height);
   const cv::Size size = img.size();
   // Light: uneven illumination and a cast shadow, as one gain field.
@@ -195,6 +223,9 @@ void degrade(Rng& rng, cv::Mat& img, float min_char_height) {
     cv::resize(img, small, cv::Size(), s, s, cv::INTER_AREA);
     cv::resize(small, img, size, 0, 0, cv::INTER_LINEAR);
   }
+  // What the camera resolved, before noise: the reference for legibility.
+  cv::Mat clean_gray;
+  cv::cvtColor(img, clean_gray, cv::COLOR_BGR2GRAY);
   // Sensor noise: luminance, plus a little chroma.
   const float sigma = static_cast<float>(rng.uniform(0.5, 9.0));
   cv::RNG cvrng(rng.fork());
@@ -223,6 +254,23 @@ void degrade(Rng& rng, cv::Mat& img, float min_char_height) {
     cv::imencode(".jpg", img, buf, {cv::IMWRITE_JPEG_QUALITY, q});
     img = cv::imdecode(buf, cv::IMREAD_COLOR);
   }
+  std::vector<Legibility> legibility;
+  cv::Mat final_gray;
+  cv::cvtColor(img, final_gray, cv::COLOR_BGR2GRAY);
+  const cv::Rect whole(0, 0, size.width, size.height);
+  for (const cv::Rect& box : char_boxes) {
+    const cv::Rect r = box & whole;
+    if (r.area() < 4) {
+      legibility.push_back({std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()});
+      continue;
+    }
+    const float contrast = percentile_range(clean_gray(r));
+    cv::Mat diff;
+    cv::subtract(final_gray(r), clean_gray(r), diff, cv::noArray(), CV_32F);
+    const float rms = static_cast<float>(std::sqrt(diff.dot(diff) / static_cast<double>(r.area())));
+    legibility.push_back({contrast, contrast / std::max(rms, 0.5f)});
+  }
+  return legibility;
 }
 
 }  // namespace ocr2s::synth

@@ -64,7 +64,18 @@ struct SynthConfig {
   /// sized to its content — fixed-size batches for training.
   bool fill_max_size = false;
   int max_lines = 4;
+  /// Legibility floor: a sample whose weakest character, as the camera left it,
+  /// has less contrast (grey levels, 1st–99th percentile of its box before noise)
+  /// or a lower contrast-to-noise ratio than this is drawn again (a new draw for
+  /// the same index, up to kMaxLegibilityDraws). Below about 3 a character is
+  /// noise to any reader, people included (docs/DATA_FORMATS.md); 0 turns the
+  /// floor off.
+  float min_contrast = 12.f;
+  float min_cnr = 3.f;
 };
+
+/// Draws tried per index before the generator keeps an illegible sample.
+inline constexpr int kMaxLegibilityDraws = 16;
 
 /// The charset string expanded to one label per character (ranges resolved).
 std::vector<std::string> expand_charset(std::string_view charset);
@@ -83,6 +94,10 @@ struct CharInk {
 struct DebugSample {
   Sample sample;
   std::vector<std::vector<CharInk>> ink;  ///< [line][char], parallel to sample.lines
+  /// Each character's contrast (grey levels, 1st–99th percentile of its box
+  /// before noise) and contrast-to-noise ratio, as the camera left them;
+  /// [line][char], parallel to sample.lines.
+  std::vector<std::vector<float>> contrast, cnr;
 };
 
 class Generator {
@@ -96,6 +111,7 @@ class Generator {
 
  private:
   DebugSample generate_impl(std::uint64_t index, bool want_ink) const;
+  DebugSample draw(std::uint64_t index, int attempt, bool want_ink) const;
   SynthConfig config_;
   std::uint64_t seed_;
   std::vector<std::string> charset_;  ///< expand_charset(config_.charset)
