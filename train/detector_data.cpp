@@ -60,6 +60,15 @@ DetectorDataset DetectorDataset::from_folder(const std::string& dir, std::size_t
   return DetectorDataset(std::move(items));
 }
 
+DetectorDataset DetectorDataset::from_folders(const std::vector<std::string>& dirs) {
+  std::vector<DetectorItem> items;
+  for (const auto& d : dirs) {
+    DetectorDataset one = from_folder(d);
+    items.insert(items.end(), std::make_move_iterator(one.items_.begin()), std::make_move_iterator(one.items_.end()));
+  }
+  return DetectorDataset(std::move(items));
+}
+
 cv::Mat DetectorDataset::image(std::size_t i) const {
   const auto& it = items_.at(i);
   if (!it.image.empty()) return it.image;

@@ -36,6 +36,8 @@ class DetectorDataset {
   /// lazily from their paths. `limit` > 0 keeps only the first `limit` records.
   /// Throws InputError when the folder has no annotations or an image is missing.
   static DetectorDataset from_folder(const std::string& dir, std::size_t limit = 0);
+  /// The records of several folders (from_folder each), in the order given.
+  static DetectorDataset from_folders(const std::vector<std::string>& dirs);
 
   std::size_t size() const { return items_.size(); }
   const DetectorItem& item(std::size_t i) const { return items_[i]; }

@@ -216,7 +216,9 @@ struct DetectorTrainer::Impl {
     m.train_command = opt.command;
     m.seed = static_cast<std::int64_t>(opt.seed);
     m.steps = step;
-    m.data = opt.data + " (" + std::to_string(data.size()) + " images)";
+    std::string folders;
+    for (const auto& d : opt.data) folders += (folders.empty() ? "" : " + ") + d;
+    m.data = folders + " (" + std::to_string(data.size()) + " images)";
     m.notes = notes;
     return m;
   }
@@ -301,7 +303,7 @@ DetectionReport train_detector(const TrainDetectorOptions& o, std::ostream& log)
   if (o.data.empty()) throw InputError("train detector: --data is required");
   if (o.steps < 1) throw InputError("train detector: --steps must be ≥ 1");
 
-  auto data = DetectorDataset::from_folder(o.data);
+  auto data = DetectorDataset::from_folders(o.data);
   DetectorDataset val;
   if (!o.val.empty()) val = DetectorDataset::from_folder(o.val);
   log << "train detector: " << data.size() << " training images";

@@ -14,7 +14,9 @@
 namespace ocr2s::train {
 
 struct TrainDetectorOptions {
-  std::string data;     ///< folder with annotations.jsonl (training)
+  /// Folders with annotations.jsonl (training), read as one set: e.g. a general
+  /// set plus one of the styles a line needs most.
+  std::vector<std::string> data;
   std::string val;      ///< folder with annotations.jsonl (validation); empty: none
   std::string out = "detector.pt";  ///< the trained model; checkpoints go to OUT.ckpt
   std::string resume;   ///< checkpoint to continue from; empty: start fresh

@@ -14,7 +14,8 @@ namespace {
 // The command as it would be typed again (recorded in the model file).
 std::string command_line(const train::TrainDetectorOptions& o) {
   std::ostringstream s;
-  s << "ocr2s train detector --data " << o.data;
+  s << "ocr2s train detector";
+  for (const auto& d : o.data) s << " --data " << d;
   if (!o.val.empty()) s << " --val " << o.val;
   s << " --out " << o.out << " --steps " << o.steps << " --batch " << o.batch << " --lr " << o.lr
     << " --seed " << o.seed << " --threads " << o.threads << " --patch " << o.aug.patch;
@@ -29,8 +30,12 @@ const Registrar kTrainDetector(
     "Train the CRAFT character detector on annotated images (DIR/annotations.jsonl)",
     [](CLI::App& app) {
       auto o = std::make_shared<train::TrainDetectorOptions>();
-      app.add_option("--data", o->data, "Training folder written by `ocr2s synth` (annotations.jsonl + images)")
-          ->required();
+      app.add_option("--data", o->data,
+                     "Training folder written by `ocr2s synth` (annotations.jsonl + images); repeat it to "
+                     "train on several folders as one set")
+          ->required()
+          ->take_all()
+          ->allow_extra_args(false);
       app.add_option("--val", o->val, "Validation folder (same format); F1 per style is reported");
       app.add_option("-o,--out", o->out, "Model file to write; checkpoints go to OUT.ckpt")
           ->capture_default_str();

@@ -156,7 +156,13 @@ TEST_CASE("dataset: reads a synth folder; a missing image is an InputError", "[t
   CHECK(ds.item(1).words.size() == synth::word_quads(samples[1].lines).size());
   CHECK(ds.item(0).char_height > 10.f);
   CHECK(ds.styles().size() == 2);
+  // Several folders read as one set, in the order given.
+  const auto twice = DetectorDataset::from_folders({dir.string(), dir.string()});
+  REQUIRE(twice.size() == 4);
+  CHECK(twice.item(2).path == ds.item(0).path);
+  CHECK(twice.item(3).words.size() == ds.item(1).words.size());
   fs::remove(dir / "images" / "1.png");
+  CHECK_THROWS_AS(DetectorDataset::from_folders({dir.string()}), InputError);
   CHECK_THROWS_AS(DetectorDataset::from_folder(dir.string()), InputError);
   CHECK_THROWS_AS(DetectorDataset::from_folder((dir / "nothing").string()), InputError);
 }
