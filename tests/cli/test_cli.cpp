@@ -19,7 +19,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "synth/synth.hpp"
+#include "core/tsv.hpp"
+#include "reader/reader_fixtures.hpp"
 
 extern char** environ;
 
@@ -48,21 +49,13 @@ fs::path make_folder(const std::string& name, int count) {
   fs::create_directories(dir / "imgs");
   std::ofstream labels(dir / "imgs" / "labels.tsv");
   labels << "image\ttext\tstyle\n";
-  const auto styles = ocr2s::synth::all_styles();
+  const auto samples = ocr2s_test::sample_images(count, /*seed=*/5150);
   for (int i = 0; i < count; ++i) {
-    ocr2s::synth::SynthConfig sc;
-    sc.styles = {styles[static_cast<std::size_t>(i) % styles.size()]};
-    sc.max_size = cv::Size(640, 200);
-    sc.max_lines = 2;
-    sc.min_char_height = 16;
-    sc.max_char_height = 60;
-    const auto s = ocr2s::synth::Generator(sc, /*seed=*/5150).generate(static_cast<std::uint64_t>(i));
+    const auto& s = samples[static_cast<std::size_t>(i)];
     char name_buf[32];
     std::snprintf(name_buf, sizeof name_buf, "img%03d.png", i);
     cv::imwrite((dir / "imgs" / name_buf).string(), s.image);
-    std::string text;
-    for (std::size_t l = 0; l < s.lines.size(); ++l) text += (l ? "\\n" : "") + s.lines[l].text;
-    labels << name_buf << "\t" << text << "\t" << ocr2s::synth::style_name(s.style) << "\n";
+    labels << name_buf << "\t" << ocr2s::tsv_escape(s.text) << "\t" << s.style << "\n";
   }
   return dir;
 }

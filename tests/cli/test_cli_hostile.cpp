@@ -43,23 +43,9 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
-// Per process, removed at exit.
-fs::path scratch() {
-  struct Dir {
-    fs::path path = fs::temp_directory_path() / ("ocr2s_test_cli_hostile_" + std::to_string(::getpid()));
-    ~Dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const Dir dir;
-  fs::create_directories(dir.path);
-  return dir.path;
-}
-
 // ocr2s read with the stub models; args are appended verbatim (already quoted).
 Run ocr2s_read(const std::string& args, bool stub_models = true) {
-  const fs::path dir = scratch();
+  const fs::path dir = ocr2s_test::scratch_dir();
   std::string cmd = "timeout 300 " + quote(OCR2S_CLI) + " read --no-progress ";
   if (stub_models) {
     const auto c = ocr2s_test::stub_config();
@@ -98,7 +84,7 @@ cv::Mat label() {
 }  // namespace
 
 TEST_CASE("read: a folder of bad files is reported file by file, good files are read", "[cli]") {
-  const fs::path dir = scratch() / "mixed";
+  const fs::path dir = ocr2s_test::scratch_dir() / "mixed";
   fs::remove_all(dir);
   fs::create_directories(dir / "sub.png");  // a directory with an image's name
   cv::imwrite((dir / "good1.png").string(), label());
@@ -131,7 +117,7 @@ TEST_CASE("read: a folder of bad files is reported file by file, good files are 
 }
 
 TEST_CASE("read: a missing path, a FIFO and a device on the command line", "[cli]") {
-  const fs::path dir = scratch() / "paths";
+  const fs::path dir = ocr2s_test::scratch_dir() / "paths";
   fs::remove_all(dir);
   fs::create_directories(dir);
   cv::imwrite((dir / "good.png").string(), label());
@@ -152,7 +138,7 @@ TEST_CASE("read: a missing path, a FIFO and a device on the command line", "[cli
 
 TEST_CASE("read: an empty folder or a glob that matches nothing is an error, not a silent success",
           "[cli]") {
-  const fs::path dir = scratch() / "empty_dir";
+  const fs::path dir = ocr2s_test::scratch_dir() / "empty_dir";
   fs::remove_all(dir);
   fs::create_directories(dir);
   write(dir / "notes.txt", "no images here");
@@ -166,7 +152,7 @@ TEST_CASE("read: an empty folder or a glob that matches nothing is an error, not
 }
 
 TEST_CASE("read: bad models and options stop before any image with the file or value named", "[cli]") {
-  const fs::path dir = scratch() / "opts";
+  const fs::path dir = ocr2s_test::scratch_dir() / "opts";
   fs::remove_all(dir);
   fs::create_directories(dir);
   cv::imwrite((dir / "good.png").string(), label());

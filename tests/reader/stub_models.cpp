@@ -86,11 +86,9 @@ const char* detector_name(StubDetector kind) {
 
 }  // namespace
 
-std::string scratch_file(const std::string& name) {
-  // Per process: ctest runs test cases in parallel, and other builds' test runs
-  // may share /tmp.
+fs::path scratch_dir() {
   struct Dir {
-    fs::path path = fs::temp_directory_path() / ("ocr2s_test_reliability_" + std::to_string(::getpid()));
+    fs::path path = fs::temp_directory_path() / ("ocr2s_test_scratch_" + std::to_string(::getpid()));
     Dir() { fs::create_directories(path); }
     ~Dir() {
       std::error_code ec;
@@ -98,8 +96,10 @@ std::string scratch_file(const std::string& name) {
     }
   };
   static const Dir dir;
-  return (dir.path / name).string();
+  return dir.path;
 }
+
+std::string scratch_file(const std::string& name) { return (scratch_dir() / name).string(); }
 
 std::string stub_detector(StubDetector kind) {
   std::lock_guard<std::mutex> guard(lock());

@@ -4,6 +4,7 @@
 // test file here that includes Torch).
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "ocr2s/config.hpp"
@@ -30,7 +31,11 @@ enum class StubClassifier {
 std::string stub_detector(StubDetector kind);
 /// Path of the native classifier file of that kind.
 std::string stub_classifier(StubClassifier kind);
-/// A file in this process's scratch folder (created on first use).
+/// This test process's scratch folder (created on first use, removed at exit;
+/// per process because ctest runs test cases in parallel and other builds' test
+/// runs may share /tmp).
+std::filesystem::path scratch_dir();
+/// A file in scratch_dir().
 std::string scratch_file(const std::string& name);
 
 /// A working Reader config from the stubs: the pooling detector (TorchScript) and

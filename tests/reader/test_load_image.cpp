@@ -19,25 +19,11 @@
 
 #include "image_bytes.hpp"
 #include "ocr2s/reader.hpp"
+#include "reader/stub_models.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Per process (ctest runs test cases in parallel, and other builds' runs share
-// /tmp), removed at exit.
-fs::path scratch() {
-  struct Dir {
-    fs::path path = fs::temp_directory_path() / ("ocr2s_test_load_image_" + std::to_string(::getpid()));
-    ~Dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static const Dir dir;
-  fs::create_directories(dir.path);
-  return dir.path;
-}
 
 void write_bytes(const fs::path& p, const std::vector<unsigned char>& bytes) {
   std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
@@ -62,7 +48,7 @@ std::string message_of(const std::string& path) {
 }  // namespace
 
 TEST_CASE("load_image decodes valid PNG and JPEG unchanged", "[reader]") {
-  const auto dir = scratch();
+  const auto dir = ocr2s_test::scratch_dir();
   cv::Mat gray16(20, 30, CV_16UC1, cv::Scalar(1000));
   write_bytes(dir / "g16.png", encode(gray16, ".png"));
   const cv::Mat a = ocr2s::load_image((dir / "g16.png").string());
@@ -79,7 +65,7 @@ TEST_CASE("load_image decodes valid PNG and JPEG unchanged", "[reader]") {
 }
 
 TEST_CASE("load_image rejects hostile files with messages that name them", "[reader]") {
-  const auto dir = scratch();
+  const auto dir = ocr2s_test::scratch_dir();
   SECTION("missing path") {
     const std::string msg = message_of((dir / "nope.png").string());
     CHECK_THAT(msg, Catch::Contains("nope.png") && Catch::Contains("no such file"));
@@ -171,7 +157,7 @@ long peak_rss_mb() {
 }  // namespace
 
 TEST_CASE("load_image: 0x0, 1x1 and 1x100000 images", "[reader]") {
-  const auto dir = scratch();
+  const auto dir = ocr2s_test::scratch_dir();
   write_bytes(dir / "zero.png", png_claiming(0, 0));
   CHECK_THAT(message_of((dir / "zero.png").string()), Catch::Contains("empty 0×0"));
   write_bytes(dir / "zero_w.png", png_claiming(0, 10));
@@ -196,7 +182,7 @@ TEST_CASE("load_image: 0x0, 1x1 and 1x100000 images", "[reader]") {
 }
 
 TEST_CASE("load_image: 16-bit, 32-bit float, RGBA and CMYK", "[reader]") {
-  const auto dir = scratch();
+  const auto dir = ocr2s_test::scratch_dir();
   SECTION("16-bit gray TIFF and PNG keep their depth") {
     cv::Mat g16(20, 30, CV_16UC1);
     cv::randu(g16, 0, 65535);
@@ -244,7 +230,7 @@ TEST_CASE("load_image: 16-bit, 32-bit float, RGBA and CMYK", "[reader]") {
 }
 
 TEST_CASE("load_image: forged headers are refused before any pixel buffer exists", "[reader]") {
-  const auto dir = scratch();
+  const auto dir = ocr2s_test::scratch_dir();
   // Every claim below decodes (or would grey-fill) to hundreds of megabytes.
   // Refused from the header, the peak RSS does not move.
   const long before = peak_rss_mb();
@@ -314,7 +300,7 @@ TEST_CASE("load_image: forged headers are refused before any pixel buffer exists
 }
 
 TEST_CASE("load_image: a FIFO or a device is not read (no hang)", "[reader]") {
-  const auto dir = scratch();
+  const auto dir = ocr2s_test::scratch_dir();
   const auto fifo = dir / "pipe.png";
   fs::remove(fifo);
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
