@@ -7,7 +7,6 @@
 
 #include <cmath>
 
-#include "assemble/text.hpp"
 #include "ocr2s/errors.hpp"
 #include "synth/crops.hpp"
 #include "synth/synth.hpp"
@@ -251,7 +250,6 @@ TEST_CASE("line crops sit on their characters; background rejects touch none; st
         // the minimum spacing, along the line.
         ++n_straddle;
         float nearest = 1e9f, line_height = 0.f;
-        std::string nearest_label;
         for (const auto& l : s.lines) {
           for (const auto& ch : l.chars) {
             const cv::Point2f d = c.box.center - ch.quad.center();
@@ -260,14 +258,11 @@ TEST_CASE("line crops sit on their characters; background rejects touch none; st
             const float along = std::fabs(d.x * dir.x + d.y * dir.y);
             if (along < nearest) {
               nearest = along;
-              nearest_label = ch.label;
               line_height = c.box.height / geo.height_factor;
             }
           }
         }
         CHECK(nearest >= 0.5f * kStraddleSpacing * line_height - 1.f);
-        // Never beside a narrow mark, where it would look like the mark's crop.
-        CHECK_FALSE(assemble::narrow_mark(nearest_label));
       } else if (c.kind == LabelledCrop::Kind::kBackground) {
         ++n_background;
         std::vector<cv::Point2f> box = {

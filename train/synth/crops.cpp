@@ -6,7 +6,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include "assemble/text.hpp"
 #include "charcls/crops.hpp"
 #include "core/quad_ops.hpp"
 #include "synth/rng.hpp"
@@ -133,8 +132,7 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
     return true;
   };
   for (int r = 0; r < n_reject && !nonempty.empty(); ++r) {
-    const std::size_t li = rng.pick(nonempty);
-    const auto& line = lines[li];
+    const auto& line = lines[rng.pick(nonempty)];
     const float h = line.height * geometry.height_factor * static_cast<float>(rng.uniform(0.8, 1.25));
     // Cycle through the kinds so each is represented; fall back to zoomed-out
     // crops when a sample has no distractor, no free background or no pair of
@@ -183,12 +181,6 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
         const auto& b = line.chars[i + 1];
         const cv::Point2f d = b.quad.center() - a.quad.center();
         if (a.word != b.word || !(std::abs(d.dot(line.direction)) >= kStraddleSpacing * line.height)) continue;
-        // Next to a narrow mark the box between the two sits about where the
-        // mark's own crop would, and looks like it: '.' would learn to be
-        // rejected (measured: '.' read as not-a-character 8 → 20 of 12,021
-        // validation crops when such pairs were allowed).
-        const auto& labels = s.lines[li].chars;
-        if (assemble::narrow_mark(labels[i].label) || assemble::narrow_mark(labels[i + 1].label)) continue;
         const assemble::CropBox ba = assemble::crop_box(line, i, geometry.height_factor, aspect);
         const assemble::CropBox bb = assemble::crop_box(line, i + 1, geometry.height_factor, aspect);
         LabelledCrop c;

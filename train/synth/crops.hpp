@@ -40,9 +40,7 @@ struct LabelledCrop {
 /// character at 2.5× the scale (several characters, not one), and straddling two
 /// neighbours of one word — centred between them at the characters' own scale,
 /// when their centres are at least kStraddleSpacing line heights apart (the crop
-/// is then off each character by at least twice the training shift) and neither
-/// is a narrow mark (assemble::narrow_mark: a box beside a '.' looks like the
-/// '.''s own crop). A detection
+/// is then off each character by at least twice the training shift). A detection
 /// between two characters, or a union of two read as one glyph, must not read as
 /// a confident character. Deterministic for (s, seed).
 inline constexpr float kStraddleSpacing = 0.55f;
