@@ -137,14 +137,10 @@ constexpr std::string_view kWideGlyphs = "WM%#@&wm";
 
 bool narrow(const Charset& charset, int k) {
   return k >= 0 && static_cast<std::size_t>(k) < charset.labels.size() &&
-         narrow_mark(charset.labels[static_cast<std::size_t>(k)]);
+         kNarrow.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
 }
 
 }  // namespace
-
-bool narrow_mark(std::string_view label) {
-  return label.size() == 1 && kNarrow.find(label[0]) != std::string_view::npos;
-}
 
 int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset) {
   if (probs.size() != line.chars.size()) {

@@ -55,10 +55,6 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
 constexpr float kDuplicateSpacing = 0.42f;
 int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset);
 
-/// True for the marks narrower than about half a cap height in common faces, and
-/// '1', whose ink is: .,:;'`!|1Iilj()[]{}-/\ (a label of exactly one of them).
-bool narrow_mark(std::string_view label);
-
 /// One wide glyph detected in two overlapping parts. The region score of a W or M
 /// can peak twice, and the postprocessor then cuts the glyph into two characters
 /// whose crops sit off the glyph's centre and read as narrower letters: W as "VV",
