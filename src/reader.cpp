@@ -67,6 +67,7 @@ void validate(const ReaderConfig& c) {
   check_range("assemble.max_line_offset", c.assemble.max_line_offset, 0.0f, 10.0f);
   check_range("assemble.max_angle_diff_deg", c.assemble.max_angle_diff_deg, 0.0f, 90.0f);
   check_range("assemble.max_height_ratio", c.assemble.max_height_ratio, 1.0f, 100.0f);
+  check_range("assemble.veto_doubt", c.assemble.veto_doubt, 0.0f, 1.0f);
   check_range("torch_threads", c.torch_threads, 0, 1024);
 }
 
@@ -141,6 +142,7 @@ struct Reader::Impl {
     }
     s.decode.min_confidence = o.min_confidence >= 0.0f ? o.min_confidence : config.classifier.min_confidence;
     s.decode.top_k = config.classifier.top_k;
+    s.decode.veto_doubt = config.assemble.veto_doubt;
     return s;
   }
 

@@ -108,6 +108,13 @@ struct AssembleConfig {
   /// such a mark is far more often a scratch, a logo fragment or a speck than a
   /// field of its own. A station that reads one-character fields turns this off.
   bool flag_lone_characters = true;
+  /// A detection the classifier vetoes as "not a character" with a reject
+  /// probability below this flags the characters on either side of it in its line
+  /// (kLowConfidence). Such an unsure veto is often a real character the
+  /// classifier could not read (worn, off-centre, a narrow mark): dropped silently
+  /// it would make the line a confident misread. 0 turns it off (every veto is
+  /// dropped silently). Range [0, 1].
+  float veto_doubt = 0.9f;
 };
 
 /// Everything the Reader needs, fixed at construction.

@@ -361,6 +361,8 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
   std::vector<int> winners;                   // their best label class
   int prev_word = -1;
   int word = -1;
+  std::vector<std::size_t> doubted;  // indices into out.chars beside a doubtful veto
+  bool doubt_pending = false;        // the next character that stays is one of them
   for (std::size_t i = 0; i < line.chars.size(); ++i) {
     const auto& row = probs[i];
     if (row.size() != n_classes) {
@@ -381,8 +383,16 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
       c.probability = row[static_cast<std::size_t>(charset.reject_class())];
       c.status = CharStatus::kRejected;
       c.word = slot.word;
+      if (c.probability < options.veto_doubt) {
+        if (!out.chars.empty()) doubted.push_back(out.chars.size() - 1);
+        doubt_pending = true;
+      }
       out.rejected.push_back(std::move(c));
       continue;
+    }
+    if (doubt_pending) {
+      doubted.push_back(out.chars.size());
+      doubt_pending = false;
     }
     std::vector<float> masked = row;
     apply_mask(masked, options.mask);
@@ -429,6 +439,13 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
         out.corrected.push_back(static_cast<int>(i));
       }
     }
+  }
+
+  // A veto the classifier was not sure of is as often a character it could not
+  // read (worn, off-centre) as noise: dropping it silently would make a confident
+  // misread of the line, so the characters beside it are a no-read instead.
+  for (const std::size_t i : doubted) {
+    if (out.chars[i].status == CharStatus::kOk) out.chars[i].status = CharStatus::kLowConfidence;
   }
 
   std::vector<const Quad*> quads;

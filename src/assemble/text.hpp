@@ -31,12 +31,16 @@ struct DecodeOptions {
   const Pattern* pattern = nullptr;  ///< optional
   float min_confidence = 0.6f;
   int top_k = 3;
+  /// A detection vetoed with a reject probability below this flags the characters
+  /// on either side of it (kLowConfidence); 0 = never (AssembleConfig::veto_doubt).
+  float veto_doubt = 0.9f;
 };
 
 /// Builds one result line. probs[i] is the calibrated class distribution for
 /// line.chars[i] (size charset.num_classes()). Characters whose best class is the
 /// reject class go to Line::rejected; the rest form the text, words separated by
-/// one space. With a pattern, Line::chars are decoded to the most probable
+/// one space; a veto less sure than options.veto_doubt flags its neighbours in the
+/// line (the characters that stay just before and after it). With a pattern, Line::chars are decoded to the most probable
 /// matching string (positions changed get kPatternCorrected); otherwise each
 /// character is its best class. Line::confidence is the weakest character's
 /// probability.

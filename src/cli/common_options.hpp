@@ -51,6 +51,7 @@ struct ReaderOptions {
   std::string pattern;
   float min_confidence = -1.f;
   bool read_lone = false;
+  float veto_doubt = AssembleConfig{}.veto_doubt;
 
   void add_to(CLI::App& app) {
     add_detector_options(app, craft);
@@ -62,11 +63,16 @@ struct ReaderOptions {
         ->check(CLI::Range(0.0, 1.0));
     app.add_flag("--read-lone-characters", read_lone,
                  "Trust a one-character line next to longer ones (default: flag it, it is usually a mark)");
+    app.add_option("--veto-doubt", veto_doubt,
+                   "A detection vetoed as not-a-character with less certainty than this flags its "
+                   "neighbours (0: drop every veto silently)")
+        ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   }
   ReaderConfig config() const {
     ReaderConfig c;
     c.craft = craft;
     c.assemble.flag_lone_characters = !read_lone;
+    c.assemble.veto_doubt = veto_doubt;
     c.classifier.model = classifier;
     c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each
     return c;

@@ -168,6 +168,39 @@ TEST_CASE("decode_line: vetoed detections go to rejected and leave no gap in the
     CHECK(c.label.find_first_not_of("0123456789") == std::string::npos);
 }
 
+TEST_CASE("decode_line: an unsure veto flags the characters beside it, a sure one is dropped silently",
+          "[assemble]") {
+  const Charset cs = charset();
+  // A 1 B 2 C 3 D: slots 1 (veto 0.95, sure) and 4 (veto 0.6, unsure) are vetoed.
+  const LayoutLine layout = line_of({0, 0, 0, 0, 0, 0, 0});
+  const std::vector<std::vector<float>> probs{
+      dist(cs, {{"A", 0.99f}}), dist(cs, {{"<reject>", 0.95f}}), dist(cs, {{"B", 0.99f}}),
+      dist(cs, {{"2", 0.99f}}), dist(cs, {{"<reject>", 0.6f}, {"1", 0.3f}}), dist(cs, {{"C", 0.99f}}),
+      dist(cs, {{"D", 0.99f}})};
+  DecodeOptions opt;  // veto_doubt 0.9
+  const Line line = decode_line(layout, probs, cs, opt);
+  CHECK(line.text == "AB2CD");
+  REQUIRE(line.chars.size() == 5);
+  REQUIRE(line.rejected.size() == 2);
+  const std::vector<CharStatus> expected{CharStatus::kOk, CharStatus::kOk, CharStatus::kLowConfidence,
+                                         CharStatus::kLowConfidence, CharStatus::kOk};
+  for (std::size_t i = 0; i < expected.size(); ++i) CHECK(line.chars[i].status == expected[i]);
+  // Probabilities are the classifier's: the flag is a status, not a rescaling.
+  CHECK(line.chars[2].probability == Approx(0.99f));
+
+  // At the ends of the line there is only one neighbour to flag.
+  const Line ends = decode_line(line_of({0, 0, 0}),
+                                {dist(cs, {{"<reject>", 0.5f}}), dist(cs, {{"7", 0.99f}}), dist(cs, {{"8", 0.99f}})},
+                                cs, opt);
+  REQUIRE(ends.chars.size() == 2);
+  CHECK(ends.chars[0].status == CharStatus::kLowConfidence);
+  CHECK(ends.chars[1].status == CharStatus::kOk);
+
+  // veto_doubt 0: every veto is dropped silently.
+  opt.veto_doubt = 0.f;
+  for (const auto& c : decode_line(layout, probs, cs, opt).chars) CHECK(c.status == CharStatus::kOk);
+}
+
 TEST_CASE("decode_line: a pattern corrects the positions it must and reports them", "[assemble]") {
   const Charset cs = charset();
   const Pattern pattern = Pattern::compile("L\\d{3}");

@@ -39,6 +39,14 @@ TEST_CASE("Reader rejects out-of-range config values with their names", "[reader
   ocr2s::ReaderConfig mag;
   mag.craft.max_auto_magnify = 8.f;
   CHECK_THROWS_AS(ocr2s::Reader(mag), ocr2s::ConfigError);
+  ocr2s::ReaderConfig veto;
+  veto.assemble.veto_doubt = 1.5f;
+  try {
+    ocr2s::Reader r(veto);
+    FAIL("accepted veto_doubt = 1.5");
+  } catch (const ocr2s::ConfigError& err) {
+    CHECK_THAT(std::string(err.what()), Catch::Contains("assemble.veto_doubt"));
+  }
 }
 
 TEST_CASE("Reader names a missing model file", "[reader]") {
