@@ -7,6 +7,20 @@
 
 #include "ocr2s/reader.hpp"
 
+namespace {
+
+// Constructing a Reader from `c` must fail with a ConfigError that names `field`.
+void check_refused(const ocr2s::ReaderConfig& c, const std::string& field, const std::string& value) {
+  try {
+    ocr2s::Reader r(c);
+    FAIL("accepted " << field << " = " << value);
+  } catch (const ocr2s::ConfigError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains(field));
+  }
+}
+
+}  // namespace
+
 TEST_CASE("Reader rejects out-of-range config values with their names", "[reader]") {
   ocr2s::ReaderConfig c;
   c.craft.canvas = 10;
@@ -26,12 +40,7 @@ TEST_CASE("Reader rejects out-of-range config values with their names", "[reader
   for (const float bad : {4.f, 600.f, -1.f, std::numeric_limits<float>::quiet_NaN()}) {
     ocr2s::ReaderConfig t;
     t.craft.target_char_height = bad;
-    try {
-      ocr2s::Reader r(t);
-      FAIL("accepted target_char_height = " << bad);
-    } catch (const ocr2s::ConfigError& err) {
-      CHECK_THAT(std::string(err.what()), Catch::Contains("craft.target_char_height"));
-    }
+    check_refused(t, "craft.target_char_height", std::to_string(bad));
   }
   ocr2s::ReaderConfig tol;
   tol.craft.scale_tolerance = 0.9f;
@@ -41,12 +50,7 @@ TEST_CASE("Reader rejects out-of-range config values with their names", "[reader
   CHECK_THROWS_AS(ocr2s::Reader(mag), ocr2s::ConfigError);
   ocr2s::ReaderConfig veto;
   veto.assemble.veto_doubt = 1.5f;
-  try {
-    ocr2s::Reader r(veto);
-    FAIL("accepted veto_doubt = 1.5");
-  } catch (const ocr2s::ConfigError& err) {
-    CHECK_THAT(std::string(err.what()), Catch::Contains("assemble.veto_doubt"));
-  }
+  check_refused(veto, "assemble.veto_doubt", "1.5");
 }
 
 TEST_CASE("Reader names a missing model file", "[reader]") {
