@@ -5,9 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 build=${BUILD_DIR:-build}
-launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+scripts/configure.sh "$build" Release >/dev/null
 cmake --build "$build" --parallel "$(nproc)" --target ocr2s_cli
 
 echo "== ocr2s read examples/images (image<TAB>text) =="
