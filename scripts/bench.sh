@@ -7,9 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
-launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+scripts/configure.sh "$build" Release >/dev/null
 cmake --build "$build" --parallel "$(nproc)" \
   --target ocr2s_cli bench_postprocess bench_detector bench_classifier bench_compare
 out="$build/bench_last.md"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures a Ninja build of ocr2s (through ccache when it is installed). Shared by
-# the README's two quick-start commands, which install the dependencies first.
+# the README's two quick-start commands, which install the dependencies first, and
+# scripts/bench.sh.
 #
 #   scripts/configure.sh BUILD_DIR BUILD_TYPE [extra cmake arguments...]
 set -euo pipefail
