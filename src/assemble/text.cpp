@@ -361,8 +361,9 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
   std::vector<int> winners;                   // their best label class
   int prev_word = -1;
   int word = -1;
-  std::vector<std::size_t> doubted;  // indices into out.chars beside a doubtful veto
-  bool doubt_pending = false;        // the next character that stays is one of them
+  // Where each doubtful veto sits among the characters that stay: out.chars[p - 1]
+  // and out.chars[p] are its neighbours.
+  std::vector<std::size_t> doubts;
   for (std::size_t i = 0; i < line.chars.size(); ++i) {
     const auto& row = probs[i];
     if (row.size() != n_classes) {
@@ -383,16 +384,9 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
       c.probability = row[static_cast<std::size_t>(charset.reject_class())];
       c.status = CharStatus::kRejected;
       c.word = slot.word;
-      if (c.probability < options.veto_doubt) {
-        if (!out.chars.empty()) doubted.push_back(out.chars.size() - 1);
-        doubt_pending = true;
-      }
+      if (c.probability < options.veto_doubt) doubts.push_back(out.chars.size());
       out.rejected.push_back(std::move(c));
       continue;
-    }
-    if (doubt_pending) {
-      doubted.push_back(out.chars.size());
-      doubt_pending = false;
     }
     std::vector<float> masked = row;
     apply_mask(masked, options.mask);
@@ -444,8 +438,12 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
   // A veto the classifier was not sure of is as often a character it could not
   // read (worn, off-centre) as noise: dropping it silently would make a confident
   // misread of the line, so the characters beside it are a no-read instead.
-  for (const std::size_t i : doubted) {
-    if (out.chars[i].status == CharStatus::kOk) out.chars[i].status = CharStatus::kLowConfidence;
+  auto flag = [&out](std::size_t i) {
+    if (i < out.chars.size() && out.chars[i].status == CharStatus::kOk) out.chars[i].status = CharStatus::kLowConfidence;
+  };
+  for (const std::size_t p : doubts) {
+    if (p > 0) flag(p - 1);
+    flag(p);
   }
 
   std::vector<const Quad*> quads;

@@ -40,9 +40,9 @@ struct DecodeOptions {
 /// line.chars[i] (size charset.num_classes()). Characters whose best class is the
 /// reject class go to Line::rejected; the rest form the text, words separated by
 /// one space; a veto less sure than options.veto_doubt flags its neighbours in the
-/// line (the characters that stay just before and after it). With a pattern, Line::chars are decoded to the most probable
-/// matching string (positions changed get kPatternCorrected); otherwise each
-/// character is its best class. Line::confidence is the weakest character's
+/// line (the characters that stay just before and after it). With a pattern,
+/// Line::chars are decoded to the most probable matching string (positions changed
+/// get kPatternCorrected); otherwise each character is its best class. Line::confidence is the weakest character's
 /// probability.
 Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
                  const Charset& charset, const DecodeOptions& options);
