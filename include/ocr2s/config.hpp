@@ -95,8 +95,10 @@ struct ClassifierConfig {
 struct AssembleConfig {
   /// Two words on one baseline become one line (joined by a space) when the gap
   /// between them is at most this many line heights; further apart they are
-  /// separate lines. Range [0, 100].
-  float max_word_gap = 3.0f;
+  /// separate lines. Range [0, 100]. Fields printed side by side (two columns of a
+  /// label) sit 1.5 line heights apart and more; at 3, their lines were joined
+  /// across the gutter. Chosen on validation images (models/MODEL_CARD.md).
+  float max_word_gap = 2.0f;
   /// ... and when their centre lines are at most this many line heights apart.
   float max_line_offset = 0.45f;
   /// ... and when their directions differ by at most this many degrees.
@@ -122,9 +124,10 @@ struct ReaderConfig {
   CraftConfig craft;
   ClassifierConfig classifier;
   AssembleConfig assemble;
-  /// Threads LibTorch may use inside one forward pass (intra-op). 0 leaves the
-  /// process-wide setting alone. Concurrent read() calls from several threads
-  /// are independent of this; see reader.hpp.
+  /// Threads one forward pass may use (LibTorch's intra-op pool and OpenBLAS's,
+  /// process-wide). 0 leaves the process-wide settings alone. Concurrent read()
+  /// calls from several threads are independent of this; see reader.hpp. A
+  /// program that runs one read() per core sets 1.
   int torch_threads = 0;
 };
 

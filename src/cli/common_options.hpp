@@ -52,6 +52,7 @@ struct ReaderOptions {
   float min_confidence = -1.f;
   bool read_lone = false;
   float veto_doubt = AssembleConfig{}.veto_doubt;
+  float max_word_gap = AssembleConfig{}.max_word_gap;
 
   void add_to(CLI::App& app) {
     add_detector_options(app, craft);
@@ -67,12 +68,16 @@ struct ReaderOptions {
                    "A detection vetoed as not-a-character with less certainty than this flags its "
                    "neighbours (0: drop every veto silently)")
         ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+    app.add_option("--max-word-gap", max_word_gap,
+                   "Words on one baseline further apart than this many line heights are separate lines")
+        ->check(CLI::Range(0.0, 100.0))->capture_default_str();
   }
   ReaderConfig config() const {
     ReaderConfig c;
     c.craft = craft;
     c.assemble.flag_lone_characters = !read_lone;
     c.assemble.veto_doubt = veto_doubt;
+    c.assemble.max_word_gap = max_word_gap;
     c.classifier.model = classifier;
     c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each
     return c;

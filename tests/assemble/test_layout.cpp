@@ -124,7 +124,7 @@ TEST_CASE("build_lines: two lines are ordered top to bottom", "[assemble]") {
 
 TEST_CASE("build_lines: unlinked words on one centre line merge with increasing word index",
           "[assemble]") {
-  // Word 2 starts 1.2 heights after word 1 ends (max_word_gap is 3).
+  // Word 2 starts 1.2 heights after word 1 ends (max_word_gap is 2).
   std::vector<Slot> slots = word(4, kH);
   const auto second = word(3, kH, /*along0=*/(2.7f + 1.2f + 0.3f) * kH);
   for (const auto& s : second) slots.push_back(s);
@@ -140,9 +140,26 @@ TEST_CASE("build_lines: unlinked words on one centre line merge with increasing 
   CHECK(words == std::vector<int>{0, 0, 0, 0, 1, 1, 1});
 }
 
+TEST_CASE("build_lines: a field 2.5 heights to the right is a line of its own, not a word",
+          "[assemble]") {
+  // Two columns of a label: the right field's first character starts 2.5 heights
+  // after the left field ends (side-by-side fields sit 1.5 heights apart and more).
+  std::vector<Slot> slots = word(4, kH);
+  const auto right = word(3, kH, /*along0=*/(2.7f + 2.5f + 0.3f) * kH);
+  for (const auto& s : right) slots.push_back(s);
+  const auto quads = place({30.f, 60.f}, 0.f, slots);
+  craft::CharGraph g;
+  add_word(g, {quads.begin(), quads.begin() + 4});
+  add_word(g, {quads.begin() + 4, quads.end()});
+  CHECK(build_lines(g, AssembleConfig{}).size() == 2);
+  AssembleConfig wide;
+  wide.max_word_gap = 3.f;  // the old default joined them
+  CHECK(build_lines(g, wide).size() == 1);
+}
+
 TEST_CASE("build_lines: two codes far apart on one row stay two lines, read left to right",
           "[assemble]") {
-  // 8 heights apart (> max_word_gap = 3); the right code sits 0.2 heights higher,
+  // 8 heights apart (> max_word_gap = 2); the right code sits 0.2 heights higher,
   // which is the same row (< half a height) though a plain sort by y would put it first.
   craft::CharGraph g;
   add_word(g, place({40.f + 8.f * kH + 0.8f * kH * 4, 100.f - 0.2f * kH}, 0.f, word(4, kH)));
