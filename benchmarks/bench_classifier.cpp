@@ -21,6 +21,7 @@
 
 #include "charcls/classifier.hpp"
 #include "charcls/classifier_net.hpp"
+#include "craft/detector.hpp"
 
 using namespace ocr2s;
 
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
       model = argv[i];
     }
   }
-  torch::set_num_threads(1);
+  craft::set_compute_threads(1);
   cv::setNumThreads(1);
 
   std::string note;

@@ -127,7 +127,7 @@ json run_engine(const std::vector<Item>& items, MakeEngine make_engine, int max_
 }
 
 json run_ocr2s(const std::vector<Item>& items, int max_threads) {
-  torch::set_num_threads(1);
+  ocr2s::craft::set_compute_threads(1);
   // One Reader shared by all threads (read() is const and thread-safe), as a
   // line-side program would use it.
   auto reader = std::make_shared<ocr2s::Reader>();

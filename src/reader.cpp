@@ -13,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include <ATen/Parallel.h>
 #include <opencv2/core.hpp>
 
 #include "assemble/layout.hpp"
@@ -326,7 +325,7 @@ struct Reader::Impl {
 Reader::Reader(ReaderConfig config) {
   validate(config);
   config = resolve(std::move(config));
-  if (config.torch_threads > 0) at::set_num_threads(config.torch_threads);
+  if (config.torch_threads > 0) craft::set_compute_threads(config.torch_threads);
   impl_ = std::make_unique<Impl>(config);
 }
 

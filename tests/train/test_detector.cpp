@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include <dlfcn.h>
+
 #include <opencv2/imgproc.hpp>
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -202,6 +204,19 @@ TEST_CASE("missing, corrupt and inconsistent model files are ModelErrors naming 
   msg = error_of([&] { Detector d(c); });
   CHECK(msg.find("inconsistent.pt") != std::string::npos);
   CHECK(msg.find("shape") != std::string::npos);
+}
+
+TEST_CASE("compute threads reach LibTorch and, where it is the BLAS, OpenBLAS", "[train][detector]") {
+  using GetThreads = int (*)();
+  void* const blas = dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
+  const int before = at::get_num_threads();
+  for (int n : {1, 2}) {
+    ocr2s::craft::set_compute_threads(n);
+    CHECK(at::get_num_threads() == n);
+    if (blas) CHECK(reinterpret_cast<GetThreads>(blas)() == n);
+  }
+  CHECK_THROWS_AS(ocr2s::craft::set_compute_threads(0), ocr2s::ConfigError);
+  ocr2s::craft::set_compute_threads(before);
 }
 
 TEST_CASE("input geometry: canvas, magnify, padding", "[train][detector]") {

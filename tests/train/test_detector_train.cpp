@@ -188,7 +188,7 @@ TEST_CASE("character matching: greedy one-to-one at IoU >= 0.5", "[train][detect
 }
 
 TEST_CASE("training: a few steps lower the loss; resuming is exact", "[train][detector]") {
-  torch::set_num_threads(1);
+  craft::set_compute_threads(1);
   TrainDetectorOptions o;
   o.batch = 4;
   o.aug.patch = 96;
