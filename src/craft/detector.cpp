@@ -247,7 +247,7 @@ void set_compute_threads(int n) {
   // system (Debian's alternatives), and only OpenBLAS has this pool.
   using SetThreads = void (*)(int);
   if (void* f = dlsym(RTLD_DEFAULT, "openblas_set_num_threads")) {
-    reinterpret_cast<SetThreads>(f)(n);
+    reinterpret_cast<SetThreads>(f)(1);
   }
 }
 

@@ -16,13 +16,15 @@
 namespace ocr2s::craft {
 
 
-/// Threads one forward pass may use, process-wide: LibTorch's intra-op pool and,
-/// when the process's BLAS is OpenBLAS (Debian's LibTorch does its matrix
-/// products there), OpenBLAS's own pool, which LibTorch's setting does not reach
-/// and which otherwise starts one busy thread per core. Measured on a 2-core
-/// machine: with only LibTorch's setting at 1, a 640×160 forward used 2 cores'
-/// CPU time (12.4 ms for 6.2 ms wall) and two reading workers got 1.05× one
-/// worker's throughput instead of 1.65× (benchmarks/README.md).
+/// Threads one forward pass may use, process-wide: LibTorch's intra-op pool gets
+/// n, and when the process's BLAS is OpenBLAS (Debian's LibTorch does matrix
+/// products there), OpenBLAS's own pool gets 1. LibTorch's setting does not reach
+/// that pool, which otherwise keeps one busy thread per core. Measured on a 2-core
+/// machine with the shipped detector: with only LibTorch's setting at 1, a
+/// 640×160 forward used two cores' CPU time (12.4 ms for 6.2 ms wall), and two
+/// reading workers gave 1.05× the throughput of one. With LibTorch at 2, the forward
+/// took 5.3 ms with OpenBLAS at 2 threads and 3.7 ms with OpenBLAS at 1, because
+/// two busy pools contend (benchmarks/README.md).
 void set_compute_threads(int n);
 
 /// Converts any supported image (8/16-bit, 1/3/4 channels, or float in [0, 1]) to
