@@ -122,16 +122,27 @@ TEST_CASE("build_lines: two lines are ordered top to bottom", "[assemble]") {
   CHECK(original_nodes(lines[1], identity) == range(0, 6));
 }
 
+namespace {
+
+// A word of 4 and a word of 3 on one centre line, `gap` heights apart (edge to
+// edge), not linked; the 3-character word's nodes come first when `second_first`.
+craft::CharGraph two_words(float gap, bool second_first) {
+  std::vector<Slot> slots = word(4, kH);
+  for (const auto& s : word(3, kH, /*along0=*/(2.7f + gap + 0.3f) * kH)) slots.push_back(s);
+  const auto quads = place({30.f, 60.f}, 0.f, slots);
+  const std::vector<Quad> first(quads.begin(), quads.begin() + 4), second(quads.begin() + 4, quads.end());
+  craft::CharGraph g;
+  add_word(g, second_first ? second : first);
+  add_word(g, second_first ? first : second);
+  return g;
+}
+
+}  // namespace
+
 TEST_CASE("build_lines: unlinked words on one centre line merge with increasing word index",
           "[assemble]") {
   // Word 2 starts 1.2 heights after word 1 ends (max_word_gap is 2).
-  std::vector<Slot> slots = word(4, kH);
-  const auto second = word(3, kH, /*along0=*/(2.7f + 1.2f + 0.3f) * kH);
-  for (const auto& s : second) slots.push_back(s);
-  const auto quads = place({30.f, 60.f}, 0.f, slots);
-  craft::CharGraph g;
-  add_word(g, {quads.begin() + 4, quads.end()});  // second word first
-  add_word(g, {quads.begin(), quads.begin() + 4});
+  const craft::CharGraph g = two_words(1.2f, /*second_first=*/true);
   const auto lines = build_lines(g, AssembleConfig{});
   REQUIRE(lines.size() == 1);
   std::vector<int> nodes, words;
@@ -142,15 +153,9 @@ TEST_CASE("build_lines: unlinked words on one centre line merge with increasing 
 
 TEST_CASE("build_lines: a field 2.5 heights to the right is a line of its own, not a word",
           "[assemble]") {
-  // Two columns of a label: the right field's first character starts 2.5 heights
-  // after the left field ends (side-by-side fields sit 1.5 heights apart and more).
-  std::vector<Slot> slots = word(4, kH);
-  const auto right = word(3, kH, /*along0=*/(2.7f + 2.5f + 0.3f) * kH);
-  for (const auto& s : right) slots.push_back(s);
-  const auto quads = place({30.f, 60.f}, 0.f, slots);
-  craft::CharGraph g;
-  add_word(g, {quads.begin(), quads.begin() + 4});
-  add_word(g, {quads.begin() + 4, quads.end()});
+  // Two columns of a label: the right field starts 2.5 heights after the left one
+  // ends (side-by-side fields sit 1.5 heights apart and more).
+  const craft::CharGraph g = two_words(2.5f, /*second_first=*/false);
   CHECK(build_lines(g, AssembleConfig{}).size() == 2);
   AssembleConfig wide;
   wide.max_word_gap = 3.f;  // the old default joined them
