@@ -16,8 +16,8 @@
 #include <sstream>
 #include <utility>
 
-#if defined(__GLIBC__)
 #include <dlfcn.h>
+#if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
