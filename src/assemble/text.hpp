@@ -42,8 +42,8 @@ struct DecodeOptions {
 /// one space; a veto less sure than options.veto_doubt flags its neighbours in the
 /// line (the characters that stay just before and after it). With a pattern,
 /// Line::chars are decoded to the most probable matching string (positions changed
-/// get kPatternCorrected); otherwise each character is its best class. Line::confidence is the weakest character's
-/// probability.
+/// get kPatternCorrected); otherwise each character is its best class.
+/// Line::confidence is the weakest character's probability.
 Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
                  const Charset& charset, const DecodeOptions& options);
 
