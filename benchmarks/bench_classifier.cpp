@@ -21,7 +21,7 @@
 
 #include "charcls/classifier.hpp"
 #include "charcls/classifier_net.hpp"
-#include "craft/detector.hpp"
+#include "compute_threads.hpp"
 
 using namespace ocr2s;
 
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
       model = argv[i];
     }
   }
-  craft::set_compute_threads(1);
+  set_compute_threads(1);
   cv::setNumThreads(1);
 
   std::string note;

@@ -38,6 +38,7 @@
 #include "charcls/crops.hpp"
 #include "core/align.hpp"
 #include "core/utf8.hpp"
+#include "compute_threads.hpp"
 #include "craft/detector.hpp"
 #include "craft/detector_net.hpp"
 #include "craft/postprocess.hpp"
@@ -127,7 +128,7 @@ json run_engine(const std::vector<Item>& items, MakeEngine make_engine, int max_
 }
 
 json run_ocr2s(const std::vector<Item>& items, int max_threads) {
-  ocr2s::craft::set_compute_threads(1);
+  ocr2s::set_compute_threads(1);
   // One Reader shared by all threads (read() is const and thread-safe), as a
   // line-side program would use it.
   auto reader = std::make_shared<ocr2s::Reader>();

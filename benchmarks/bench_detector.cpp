@@ -18,6 +18,7 @@
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
+#include "compute_threads.hpp"
 #include "craft/detector.hpp"
 #include "craft/detector_net.hpp"
 
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
               "|---|---:|---:|---:|---:|---:|\n");
   const std::vector<std::pair<int, int>> sizes{{640, 160}, {1280, 320}};
   for (int threads : {1, 2}) {
-    set_compute_threads(threads);
+    ocr2s::set_compute_threads(threads);
     for (const auto& [w, h] : sizes) {
       c10::InferenceMode guard;
       auto x = torch::randn({1, 3, h, w}).contiguous(at::MemoryFormat::ChannelsLast);
@@ -111,7 +112,7 @@ int main(int argc, char** argv) {
     cv::Mat img(160, 640, CV_8UC3);
     cv::randu(img, 0, 255);
     for (int threads : {1, 2}) {
-      set_compute_threads(threads);
+      ocr2s::set_compute_threads(threads);
       const Timing t = median_ms([&] { auto m = det.detect(img); }, runs, 10);
       std::printf("runner Detector::detect 640x160 BGR, %d thread(s): median %.2f ms wall, %.2f ms CPU\n",
                   threads, t.wall, t.cpu);

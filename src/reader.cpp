@@ -20,6 +20,7 @@
 #include "assemble/text.hpp"
 #include "charcls/classifier.hpp"
 #include "charcls/crops.hpp"
+#include "compute_threads.hpp"
 #include "craft/detector.hpp"
 #include "craft/postprocess.hpp"
 
@@ -325,7 +326,7 @@ struct Reader::Impl {
 Reader::Reader(ReaderConfig config) {
   validate(config);
   config = resolve(std::move(config));
-  if (config.torch_threads > 0) craft::set_compute_threads(config.torch_threads);
+  if (config.torch_threads > 0) set_compute_threads(config.torch_threads);
   impl_ = std::make_unique<Impl>(config);
 }
 

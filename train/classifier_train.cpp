@@ -17,7 +17,7 @@
 #include <torch/torch.h>
 
 #include "charcls/classifier_net.hpp"
-#include "craft/detector.hpp"
+#include "compute_threads.hpp"
 #include "ocr2s/errors.hpp"
 
 namespace ocr2s::train {
@@ -479,7 +479,7 @@ TrainClassifierResult train_classifier(const TrainClassifierOptions& options, st
   auto elapsed = [&]() { return std::chrono::duration<double>(clock::now() - t0).count(); };
   TrainClassifierOptions o = options;
   if (o.data.empty() && !o.synth) throw InputError("train classifier: give --data DIR and/or --synth");
-  craft::set_compute_threads(std::max(1, o.threads));
+  set_compute_threads(std::max(1, o.threads));
 
   // ---- charset and crop geometry ----
   assemble::Charset cs;

@@ -14,7 +14,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
-#include "craft/detector.hpp"
+#include "compute_threads.hpp"
 #include "craft/detector_net.hpp"
 #include "detector_loss.hpp"
 #include "ocr2s/errors.hpp"
@@ -299,7 +299,7 @@ double DetectorTrainer::gflops(int width, int height) const {
 
 DetectionReport train_detector(const TrainDetectorOptions& o, std::ostream& log) {
   if (o.threads < 1) throw InputError("train detector: --threads must be ≥ 1");
-  craft::set_compute_threads(std::max(1, o.threads));
+  set_compute_threads(o.threads);
   craft::tune_malloc_for_inference();  // training allocates the same way, more so
   if (o.data.empty()) throw InputError("train detector: --data is required");
   if (o.steps < 1) throw InputError("train detector: --steps must be ≥ 1");

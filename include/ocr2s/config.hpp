@@ -126,7 +126,7 @@ struct ReaderConfig {
   AssembleConfig assemble;
   /// Threads one forward pass may use: LibTorch's intra-op pool gets this many,
   /// and OpenBLAS's pool (where OpenBLAS is the BLAS) one, since two busy pools
-  /// contend; process-wide (craft::set_compute_threads). 0 leaves both alone:
+  /// contend; process-wide (ocr2s::set_compute_threads). 0 leaves both alone:
   /// LibTorch and OpenBLAS then each start a thread per core, which on the 2-core
   /// development machine made a forward 40 % slower. Concurrent read() calls from
   /// several threads are independent of this; see reader.hpp. A program that runs

@@ -16,7 +16,6 @@
 #include <sstream>
 #include <utility>
 
-#include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -238,17 +237,6 @@ std::int64_t DetectorNetImpl::flops(int height, int width) const {
   }
   total += 2 * hw(1) * head->options.in_channels() * head->options.out_channels();
   return total;
-}
-
-void set_compute_threads(int n) {
-  if (n < 1) throw ConfigError("compute threads must be at least 1, got " + std::to_string(n));
-  at::set_num_threads(n);
-  // Looked up rather than linked: the BLAS behind LibTorch is chosen by the
-  // system (Debian's alternatives), and only OpenBLAS has this pool.
-  using SetThreads = void (*)(int);
-  if (void* f = dlsym(RTLD_DEFAULT, "openblas_set_num_threads")) {
-    reinterpret_cast<SetThreads>(f)(1);
-  }
 }
 
 void tune_malloc_for_inference() {

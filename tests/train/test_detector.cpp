@@ -11,6 +11,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "compute_threads.hpp"
 #include "craft/detector.hpp"
 #include "craft/detector_net.hpp"
 #include "ocr2s/errors.hpp"
@@ -211,12 +212,12 @@ TEST_CASE("compute threads: LibTorch gets n, OpenBLAS (where it is the BLAS) one
   void* const blas = dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
   const int before = at::get_num_threads();
   for (int n : {1, 2}) {
-    ocr2s::craft::set_compute_threads(n);
+    ocr2s::set_compute_threads(n);
     CHECK(at::get_num_threads() == n);
     if (blas) CHECK(reinterpret_cast<GetThreads>(blas)() == 1);
   }
-  CHECK_THROWS_AS(ocr2s::craft::set_compute_threads(0), ocr2s::ConfigError);
-  ocr2s::craft::set_compute_threads(before);
+  CHECK_THROWS_AS(ocr2s::set_compute_threads(0), ocr2s::ConfigError);
+  ocr2s::set_compute_threads(before);
 }
 
 TEST_CASE("input geometry: canvas, magnify, padding", "[train][detector]") {

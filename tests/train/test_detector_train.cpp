@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include "compute_threads.hpp"
 #include "craft/detector.hpp"
 #include "craft/detector_net.hpp"
 #include "craft/postprocess.hpp"
@@ -188,7 +189,7 @@ TEST_CASE("character matching: greedy one-to-one at IoU >= 0.5", "[train][detect
 }
 
 TEST_CASE("training: a few steps lower the loss; resuming is exact", "[train][detector]") {
-  craft::set_compute_threads(1);
+  ocr2s::set_compute_threads(1);
   TrainDetectorOptions o;
   o.batch = 4;
   o.aug.patch = 96;
