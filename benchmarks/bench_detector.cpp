@@ -1,7 +1,8 @@
 // Detector forward-pass speed: median over N runs after warm-up, for 640×160 and
 // 1280×320 inputs at 1 and 2 LibTorch threads, plus the network's convolution
-// GFLOP and the GFLOP/s achieved. Also the whole runner (Detector::detect on an
-// 8-bit BGR image: resize, normalise, forward, map crop) at 640×160.
+// GFLOP and the GFLOP/s achieved; beside it, in alternation, the same weights
+// with the decoder on LibTorch's layers instead of the fused kernel. Also the whole runner
+// (Detector::detect on an 8-bit BGR image: resize, normalise, forward, map crop) at 640×160.
 //
 //   bench_detector [--model models/detector.pt] [--runs 100] [--default-malloc]
 //
@@ -11,8 +12,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <string>
 #include <ctime>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -56,6 +58,30 @@ Timing median_ms(F&& f, int runs, int warmup) {
   return {wall[runs / 2], cpu[runs / 2]};
 }
 
+// Two functions timed in alternation, one run of each at a time, so that a slow
+// spell of the shared machine falls on both.
+template <typename F, typename G>
+std::pair<Timing, Timing> median_pair_ms(F&& f, G&& g, int runs, int warmup) {
+  std::pair<Timing, Timing> out;
+  std::vector<Timing> a, b;
+  for (int i = 0; i < runs; ++i) {
+    a.push_back(median_ms(f, 1, i == 0 ? warmup : 0));
+    b.push_back(median_ms(g, 1, i == 0 ? warmup : 0));
+  }
+  const auto median = [](std::vector<Timing> v) {
+    Timing t;
+    std::vector<double> w, c;
+    for (const auto& x : v) {
+      w.push_back(x.wall);
+      c.push_back(x.cpu);
+    }
+    std::nth_element(w.begin(), w.begin() + w.size() / 2, w.end());
+    std::nth_element(c.begin(), c.begin() + c.size() / 2, c.end());
+    return Timing{w[w.size() / 2], c[c.size() / 2]};
+  };
+  return {median(a), median(b)};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,23 +111,38 @@ int main(int argc, char** argv) {
   }
   std::int64_t params = 0;
   for (const auto& p : net->parameters()) params += p.numel();
+  // The same weights with the decoder on LibTorch's layers: the peer the fused
+  // decoder kernel (craft/upblock_kernel.hpp) is measured against.
+  DetectorNet plain(net->arch());
+  {
+    torch::NoGradGuard ng;
+    const auto src = net->named_parameters(), dst = plain->named_parameters();
+    for (const auto& p : src) dst[p.key()].copy_(p.value());
+    const auto srcb = net->named_buffers(), dstb = plain->named_buffers();
+    for (const auto& b : srcb) dstb[b.key()].copy_(b.value());
+  }
   net->fuse_for_inference();
+  plain->fuse_for_inference(/*use_kernel=*/false);
   std::printf("malloc: %s\n", default_malloc ? "glibc defaults" : "tuned (tune_malloc_for_inference)");
-  std::printf("detector %s: %lld parameters (%.2f MB float32)\n",
+  std::printf("detector %s: %lld parameters (%.2f MB float32); decoder kernel: %s\n",
               model.empty() ? "(random weights, default architecture)" : model.c_str(),
-              static_cast<long long>(params), params * 4.0 / 1e6);
-  std::printf("| input | threads | GFLOP | median wall ms | GFLOP/s (wall) | median CPU ms (all threads) |\n"
-              "|---|---:|---:|---:|---:|---:|\n");
+              static_cast<long long>(params), params * 4.0 / 1e6,
+              kernel::uses_avx2() ? "AVX2+FMA" : "portable");
+  std::printf(
+      "| input | threads | GFLOP | median wall ms | GFLOP/s (wall) | median CPU ms (all threads) "
+      "| LibTorch decoder: wall ms | CPU ms |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|\n");
   const std::vector<std::pair<int, int>> sizes{{640, 160}, {1280, 320}};
   for (int threads : {1, 2}) {
     ocr2s::set_compute_threads(threads);
     for (const auto& [w, h] : sizes) {
       c10::InferenceMode guard;
       auto x = torch::randn({1, 3, h, w}).contiguous(at::MemoryFormat::ChannelsLast);
-      const Timing t = median_ms([&] { auto y = net->forward(x); }, runs, 10);
+      const auto [t, tp] = median_pair_ms([&] { auto y = net->forward(x); },
+                                          [&] { auto y = plain->forward(x); }, runs, 10);
       const double gflop = net->flops(h, w) * 1e-9;
-      std::printf("| %dx%d | %d | %.3f | %.2f | %.1f | %.2f |\n", w, h, threads, gflop, t.wall,
-                  gflop / (t.wall * 1e-3), t.cpu);
+      std::printf("| %dx%d | %d | %.3f | %.2f | %.1f | %.2f | %.2f | %.2f |\n", w, h, threads,
+                  gflop, t.wall, gflop / (t.wall * 1e-3), t.cpu, tp.wall, tp.cpu);
     }
   }
   // The whole runner (needs a model file).

@@ -134,6 +134,63 @@ void UpBlockImpl::fuse() {
   fused_ = true;
 }
 
+namespace {
+
+// A [out][in][kh][kw] weight as [in·kh·kw][out] floats (output channel fastest),
+// the kernel's layout; a [out] bias as it is.
+std::vector<float> out_fastest(const torch::Tensor& w) {
+  const auto t = w.detach().contiguous().reshape({w.size(0), -1}).t().contiguous();
+  return {t.data_ptr<float>(), t.data_ptr<float>() + t.numel()};
+}
+
+std::vector<float> as_vector(const torch::Tensor& b) {
+  const auto t = b.detach().contiguous();
+  return {t.data_ptr<float>(), t.data_ptr<float>() + t.numel()};
+}
+
+}  // namespace
+
+bool UpBlockImpl::kernel_ready(const torch::Tensor& x, const torch::Tensor& skip) const {
+  const auto cl = at::MemoryFormat::ChannelsLast;
+  return has_kernel_ && x.dim() == 4 && skip.dim() == 4 && x.scalar_type() == torch::kFloat32 &&
+         skip.scalar_type() == torch::kFloat32 && x.size(0) == skip.size(0) && x.size(1) == in_ &&
+         skip.size(1) == skip_ && skip.size(2) == 2 * x.size(2) && skip.size(3) == 2 * x.size(3) &&
+         x.is_contiguous(cl) && skip.is_contiguous(cl);
+}
+
+torch::Tensor UpBlockImpl::forward_kernel(const torch::Tensor& x, const torch::Tensor& skip) const {
+  const std::int64_t n = x.size(0), hl = x.size(2), wl = x.size(3);
+  const std::int64_t h = 2 * hl, w = 2 * wl;
+  auto t = torch::empty({n, hl, wl, out_}, torch::kFloat32);
+  kernel::top_pixels(stage_, x.data_ptr<float>(), static_cast<std::size_t>(n * hl * wl),
+                     t.data_ptr<float>());
+  // With the head: the maps, planar. Else the stage's output, channels-last.
+  const auto channels_last =
+      torch::TensorOptions().dtype(torch::kFloat32).memory_format(at::MemoryFormat::ChannelsLast);
+  torch::Tensor y = stage_.head ? torch::empty({n, 2, h, w}, torch::kFloat32)
+                                : torch::empty({n, out_, h, w}, channels_last);
+  const float* tp = t.data_ptr<float>();
+  const float* sp = skip.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  const std::size_t t_image = static_cast<std::size_t>(hl * wl * out_);
+  const std::size_t s_image = static_cast<std::size_t>(h * w * skip_);
+  const std::size_t y_image = static_cast<std::size_t>(h * w * (stage_.head ? 2 : out_));
+  // Rows of all images as one range; each chunk recomputes the stage input of
+  // the two rows around it, so chunks of at least 8 rows.
+  at::parallel_for(0, n * h, 8, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<float> scratch(kernel::scratch_floats(stage_, static_cast<int>(w)));
+    for (std::int64_t i = begin; i < end;) {
+      const std::int64_t img = i / h, r0 = i - img * h;
+      const std::int64_t r1 = std::min(h, end - img * h);
+      kernel::up_rows(stage_, tp + img * t_image, static_cast<int>(hl), static_cast<int>(wl),
+                      sp + img * s_image, static_cast<int>(r0), static_cast<int>(r1),
+                      yp + img * y_image, scratch.data());
+      i = img * h + r1;
+    }
+  });
+  return y;
+}
+
 std::int64_t UpBlockImpl::flops(std::int64_t low_hw, std::int64_t high_hw) const {
   return 2 * low_hw * in_ * out_ + 2 * high_hw * skip_ * out_ + dw->flops(high_hw) +
          pw->flops(high_hw);
@@ -178,7 +235,14 @@ torch::Tensor DetectorNetImpl::logits(const torch::Tensor& x) {
   f[0] = stem(x);
   for (int s = 0; s < 4; ++s) f[s + 1] = stages[s]->forward(f[s]);
   auto y = f[4];
-  for (int s = 0; s < 4; ++s) y = ups[s](y, f[3 - s]);
+  for (int s = 0; s < 4; ++s) {
+    if (fused_ && ups[s]->kernel_ready(y, f[3 - s])) {
+      y = ups[s]->forward_kernel(y, f[3 - s]);
+      if (ups[s]->stage_.head) return y;  // the last stage computed the head too
+    } else {
+      y = ups[s](y, f[3 - s]);
+    }
+  }
   f = {};
   if (refine) y = refine->forward(y);
   if (fused_ && y.is_contiguous(at::MemoryFormat::ChannelsLast)) {
@@ -197,7 +261,7 @@ torch::Tensor DetectorNetImpl::forward(const torch::Tensor& x) {
   return torch::sigmoid(logits(x));
 }
 
-void DetectorNetImpl::fuse_for_inference() {
+void DetectorNetImpl::fuse_for_inference(bool use_kernel) {
   if (fused_) return;
   eval();
   torch::NoGradGuard no_grad;
@@ -206,6 +270,29 @@ void DetectorNetImpl::fuse_for_inference() {
     if (auto* u = m->as<UpBlock>()) u->fuse();
   }
   head_w_t_ = head->weight.detach().reshape({head->weight.size(0), -1}).t().contiguous();
+  for (auto& u : ups) {
+    if (!use_kernel || !kernel::fusable(u->in_, u->skip_, u->out_)) continue;
+    auto& k = u->stage_;
+    k.in = u->in_;
+    k.skip = u->skip_;
+    k.out = u->out_;
+    k.top = out_fastest(u->top_w_);
+    k.lat = out_fastest(u->lat_w_);
+    k.lat_b = as_vector(u->lat_b_);
+    k.dw = out_fastest(u->dw->fused_weight_);
+    k.dw_b = as_vector(u->dw->fused_bias_);
+    k.pw = out_fastest(u->pw->fused_weight_);
+    k.pw_b = as_vector(u->pw->fused_bias_);
+    u->has_kernel_ = true;
+  }
+  // The head joins the last stage's kernel when nothing runs between them.
+  if (auto& last = ups.back(); last->has_kernel_ && !refine) {
+    last->stage_.head = true;
+    last->stage_.head_w = as_vector(head->weight.reshape({-1}));
+    const auto b = as_vector(head->bias);
+    last->stage_.head_b[0] = b[0];
+    last->stage_.head_b[1] = b[1];
+  }
   fused_ = true;
 }
 

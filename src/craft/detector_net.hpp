@@ -19,6 +19,7 @@
 #include <torch/torch.h>
 
 #include "craft/maps.hpp"
+#include "craft/upblock_kernel.hpp"
 #include "ocr2s/config.hpp"
 
 namespace ocr2s::craft {
@@ -86,11 +87,21 @@ struct UpBlockImpl : torch::nn::Module {
   void fuse();
   std::int64_t flops(std::int64_t low_hw, std::int64_t high_hw) const;
 
+  /// Inference through the fused kernel (craft/upblock_kernel.hpp), after fuse():
+  /// x and skip channels-last, skip exactly twice x's size, and the stage
+  /// fusable. With stage_.head set, returns the head's logits [N, 2, H, W]
+  /// (contiguous) instead of the stage's output. Rows are split over LibTorch's
+  /// intra-op threads.
+  bool kernel_ready(const torch::Tensor& x, const torch::Tensor& skip) const;
+  torch::Tensor forward_kernel(const torch::Tensor& x, const torch::Tensor& skip) const;
+
   torch::nn::Conv2d top{nullptr}, lateral{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
   ConvBN dw{nullptr}, pw{nullptr};
   bool fused_ = false;
   torch::Tensor top_w_, lat_w_, lat_b_;
+  kernel::UpStage stage_;  ///< filled by fuse() when the kernel handles the shape
+  bool has_kernel_ = false;
   int in_, skip_, out_;
 };
 TORCH_MODULE(UpBlock);
@@ -103,9 +114,12 @@ struct DetectorNetImpl : torch::nn::Module {
   /// Pre-sigmoid output (training uses the sigmoid output; kept for diagnostics).
   torch::Tensor logits(const torch::Tensor& x);
   /// Inference form: eval(), BatchNorm folded into the convolutions, weights in
-  /// channels-last layout (oneDNN's fast path for depthwise convolutions here).
+  /// channels-last layout (oneDNN's fast path for depthwise convolutions here),
+  /// and the decoder stages (with the head after the last) run by the fused
+  /// kernel of craft/upblock_kernel.hpp where it handles their shapes; set
+  /// `use_kernel` false to keep them on LibTorch (tests compare the two).
   /// Irreversible; train a copy, not the fused net.
-  void fuse_for_inference();
+  void fuse_for_inference(bool use_kernel = true);
   /// Convolution FLOPs (2 × multiply-adds) for one H×W input; elementwise ops,
   /// upsampling and the sigmoid are not counted (< 2 % here).
   std::int64_t flops(int height, int width) const;

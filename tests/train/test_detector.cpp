@@ -92,7 +92,8 @@ TEST_CASE("detector network: shape, range, budget-sized", "[train][detector]") {
   CHECK(net->flops(320, 1280) == Approx(4.0 * net->flops(160, 640)).epsilon(0.01));
 }
 
-TEST_CASE("fusing BatchNorm for inference keeps the outputs", "[train][detector]") {
+TEST_CASE("fusing for inference (BatchNorm folded, decoder kernel) keeps the outputs",
+          "[train][detector]") {
   torch::manual_seed(2);
   DetectorNet a(DetectorArch{});
   // Non-trivial statistics so that the folding is exercised.
@@ -114,12 +115,37 @@ TEST_CASE("fusing BatchNorm for inference keeps the outputs", "[train][detector]
     torch::NoGradGuard ng;
     before = a->forward(x);
   }
+  // The same weights with the decoder on LibTorch's layers (no fused kernel).
+  DetectorNet b(DetectorArch{});
+  {
+    torch::NoGradGuard ng;
+    auto bp = b->named_parameters();
+    for (const auto& p : a->named_parameters()) bp[p.key()].copy_(p.value());
+    auto bb = b->named_buffers();
+    for (const auto& q : a->named_buffers()) bb[q.key()].copy_(q.value());
+  }
   a->fuse_for_inference();
+  b->fuse_for_inference(/*use_kernel=*/false);
+  // Every decoder stage of the default architecture runs in the kernel, the last
+  // one with the head.
+  for (const auto& u : a->ups) CHECK(u->has_kernel_);
+  CHECK(a->ups.back()->stage_.head);
+  for (const auto& u : b->ups) CHECK_FALSE(u->has_kernel_);
   c10::InferenceMode im;
-  const auto after = a->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
-  REQUIRE(after.sizes() == before.sizes());
-  // Float reassociation only: 1e-4 on sigmoid outputs in [0, 1].
-  CHECK((after - before).abs().max().item<float>() < 1e-4f);
+  const auto cl = x.contiguous(at::MemoryFormat::ChannelsLast);
+  for (const auto& after : {a->forward(cl), b->forward(cl)}) {
+    REQUIRE(after.sizes() == before.sizes());
+    // Float reassociation only: 1e-4 on sigmoid outputs in [0, 1].
+    CHECK((after - before).abs().max().item<float>() < 1e-4f);
+  }
+  // A batch of two: each image as when alone.
+  const auto pair = torch::cat({cl, cl.flip({3})}).contiguous(at::MemoryFormat::ChannelsLast);
+  const auto both = a->forward(pair);
+  CHECK((both[0] - before[0]).abs().max().item<float>() < 1e-4f);
+  CHECK((both[1] - b->forward(cl.flip({3}).contiguous(at::MemoryFormat::ChannelsLast))[0])
+            .abs()
+            .max()
+            .item<float>() < 1e-4f);
 }
 
 TEST_CASE("native model file: round trip keeps weights and metadata", "[train][detector]") {
