@@ -198,8 +198,8 @@ inline constexpr int kOneDnnCacheCapacity = 32;
 /// oneDNN keeps a compiled primitive, with its buffers, for every convolution
 /// shape it has run (up to 1,024 by default), and a reader sees many shapes:
 /// every padded size of the automatic scale's second pass, every classifier batch
-/// size. Measured on 600 label images, one worker (max RSS): 460 MB with the
-/// default cache, 281 MB at 64, 258 MB at 32, 231 MB with none; at 16 and 0 the
+/// size. Measured on 600 label images, one worker (max RSS): 450 MB with the
+/// default cache, 258 MB at 64, 251 MB at 32, 226 MB with none; at 16 and 0 the
 /// primitives are compiled again so often that it shows in the time. 32 keeps
 /// the reading time of 64 and brings 10,000 images on two workers under the
 /// 300 MB budget (benchmarks/README.md "Memory").
