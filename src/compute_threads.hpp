@@ -15,4 +15,23 @@ namespace ocr2s {
 /// two busy pools contend (benchmarks/README.md). Throws ConfigError for n < 1.
 void set_compute_threads(int n);
 
+/// oneDNN primitives (compiled convolutions) kept per process by
+/// limit_onednn_cache, when the user has not chosen a capacity.
+inline constexpr int kOneDnnCacheCapacity = 32;
+
+/// Caps oneDNN's primitive cache at kOneDnnCacheCapacity primitives, once per
+/// process, through `dnnl_set_primitive_cache_capacity` when the process's
+/// LibTorch uses a shared oneDNN that exports it (Debian's does); no-op when the
+/// user set ONEDNN_PRIMITIVE_CACHE_CAPACITY or DNNL_PRIMITIVE_CACHE_CAPACITY.
+/// The Detector and Classifier constructors call it. Why: oneDNN keeps a compiled
+/// primitive, with its buffers, for every convolution shape it has run (up to
+/// 1,024 by default), and a reader sees many shapes: every padded size of the
+/// automatic scale's second pass, every classifier batch size. Measured on 600
+/// label images, one worker (max RSS): 450 MB with the default cache, 258 MB at
+/// 64, 251 MB at 32, 226 MB with none; at 16 and 0 the primitives are compiled
+/// again so often that it shows in the time. 32 keeps the reading time of 64
+/// and brings 10,000 images on two workers under the 300 MB budget
+/// (benchmarks/README.md "Memory").
+void limit_onednn_cache();
+
 }  // namespace ocr2s

@@ -32,10 +32,10 @@ namespace ocr2s {
 /// cv::imread returns them) or 32-bit float in [0, 1]. The caller's image is
 /// never modified. An empty image or another type is an InputError.
 ///
-/// PROCESS-WIDE SETTINGS: the first Reader (its detector) sets, once per
-/// process, glibc's malloc to keep allocations of up to 64 MB in the heap
-/// (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD; left alone when GLIBC_TUNABLES or a
-/// MALLOC_*_ variable is set) and oneDNN's primitive cache to 32 compiled
+/// PROCESS-WIDE SETTINGS: the first Reader sets, once per process, glibc's
+/// malloc to keep allocations of up to 64 MB in the heap (M_MMAP_THRESHOLD,
+/// M_TRIM_THRESHOLD; left alone when GLIBC_TUNABLES or a MALLOC_*_ variable is
+/// set) and oneDNN's primitive cache to 32 compiled
 /// convolutions (left alone when ONEDNN_PRIMITIVE_CACHE_CAPACITY or
 /// DNNL_PRIMITIVE_CACHE_CAPACITY is set). ReaderConfig::torch_threads sets the
 /// compute thread pools (see there).

@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "charcls/classifier.hpp"
+#include "compute_threads.hpp"
 #include "ocr2s/errors.hpp"
 
 namespace ocr2s::charcls {
@@ -370,6 +371,7 @@ Classifier::Classifier(const ClassifierConfig& config) : impl_(std::make_unique<
     throw ConfigError("classifier max_batch " + std::to_string(config.max_batch) +
                       " outside [1, 65536]");
   }
+  limit_onednn_cache();
   impl_->max_batch = config.max_batch;
   impl_->model = load_classifier_model(config.model);
   impl_->model.net->eval();

@@ -16,7 +16,6 @@
 #include <sstream>
 #include <utility>
 
-#include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -25,6 +24,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include "compute_threads.hpp"
 #include "craft/detector_net.hpp"
 #include "ocr2s/errors.hpp"
 
@@ -338,21 +338,6 @@ void tune_malloc_for_inference() {
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
   });
 #endif
-}
-
-void limit_onednn_cache_for_inference() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    for (const char* v : {"ONEDNN_PRIMITIVE_CACHE_CAPACITY", "DNNL_PRIMITIVE_CACHE_CAPACITY"}) {
-      if (std::getenv(v) != nullptr) return;  // the user's choice wins
-    }
-    // Looked up rather than linked, as OpenBLAS's setting in compute_threads.cpp:
-    // whether oneDNN is a shared library of its own depends on the LibTorch build.
-    using SetCapacity = int (*)(int);
-    if (void* f = dlsym(RTLD_DEFAULT, "dnnl_set_primitive_cache_capacity")) {
-      reinterpret_cast<SetCapacity>(f)(kOneDnnCacheCapacity);
-    }
-  });
 }
 
 torch::Tensor normalize_rgb(const torch::Tensor& rgb_u8_nhwc) {
@@ -709,7 +694,7 @@ void check_config(const CraftConfig& c) {
 Detector::Detector(const CraftConfig& config) : impl_(std::make_unique<Impl>()) {
   check_config(config);
   tune_malloc_for_inference();
-  limit_onednn_cache_for_inference();
+  limit_onednn_cache();
   impl_->config = config;
   impl_->path = config.model.empty() ? default_model_dir() + "/detector.pt" : config.model;
   const std::string& path = impl_->path;

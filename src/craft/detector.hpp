@@ -30,8 +30,8 @@ class Detector {
   /// detector_net.hpp; skipped when GLIBC_TUNABLES or MALLOC_*_ is set) — without
   /// it every forward pass page-faults its activations again (~3× slower); and
   /// oneDNN's primitive cache is capped at kOneDnnCacheCapacity (32) compiled
-  /// convolutions instead of 1,024 (limit_onednn_cache_for_inference in
-  /// detector_net.hpp; skipped when ONEDNN_PRIMITIVE_CACHE_CAPACITY or
+  /// convolutions instead of 1,024 (ocr2s::limit_onednn_cache in
+  /// compute_threads.hpp; skipped when ONEDNN_PRIMITIVE_CACHE_CAPACITY or
   /// DNNL_PRIMITIVE_CACHE_CAPACITY is set), which saves ~200 MB over a long batch.
   explicit Detector(const CraftConfig& config);
   ~Detector();

@@ -187,25 +187,6 @@ std::vector<ScoreMaps> detect_with(DetectorNet& net, const std::vector<cv::Mat>&
 /// Process-wide: the Detector constructor calls it (documented in detector.hpp).
 void tune_malloc_for_inference();
 
-/// oneDNN primitives (compiled convolutions) cached per process by default, when
-/// the user has not chosen (ONEDNN_/DNNL_PRIMITIVE_CACHE_CAPACITY unset).
-inline constexpr int kOneDnnCacheCapacity = 32;
-
-/// Caps oneDNN's primitive cache at kOneDnnCacheCapacity primitives, once per
-/// process, through `dnnl_set_primitive_cache_capacity` when the process's
-/// LibTorch uses a shared oneDNN that exports it (Debian's does); no-op when the
-/// user set ONEDNN_PRIMITIVE_CACHE_CAPACITY or DNNL_PRIMITIVE_CACHE_CAPACITY. Why:
-/// oneDNN keeps a compiled primitive, with its buffers, for every convolution
-/// shape it has run (up to 1,024 by default), and a reader sees many shapes:
-/// every padded size of the automatic scale's second pass, every classifier batch
-/// size. Measured on 600 label images, one worker (max RSS): 450 MB with the
-/// default cache, 258 MB at 64, 251 MB at 32, 226 MB with none; at 16 and 0 the
-/// primitives are compiled again so often that it shows in the time. 32 keeps
-/// the reading time of 64 and brings 10,000 images on two workers under the
-/// 300 MB budget (benchmarks/README.md "Memory").
-/// Process-wide: the Detector constructor calls it (documented in detector.hpp).
-void limit_onednn_cache_for_inference();
-
 /// ImageNet mean/std normalisation of an 8-bit RGB image batch: u8 [N, H, W, 3] →
 /// float [N, 3, H, W] ((x/255 − mean)/std), as CRAFT does.
 torch::Tensor normalize_rgb(const torch::Tensor& rgb_u8_nhwc);

@@ -13,6 +13,8 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "../onednn_cache.hpp"  // uses Catch
+
 #include "charcls/classifier.hpp"
 #include "charcls/classifier_net.hpp"
 #include "ocr2s/errors.hpp"
@@ -254,4 +256,14 @@ TEST_CASE("classifier: batching in chunks gives the same rows; bad crops are Inp
 
   cfg.max_batch = 0;
   CHECK_THROWS_AS(Classifier(cfg), ConfigError);
+}
+
+TEST_CASE("a Classifier alone caps oneDNN's primitive cache, as a Detector does", "[charcls]") {
+  check_network_caps_onednn_cache([] {
+    const std::string path = temp_path("cache_cap.pt");
+    save_classifier_model(random_model({"0", "1"}, 5), path);
+    ClassifierConfig cfg;
+    cfg.model = path;
+    const Classifier cls(cfg);
+  });
 }

@@ -1,7 +1,6 @@
 // The detector network, its native model file and the runner (image → score maps).
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,6 +20,8 @@
 // Catch is included after every header that pulls in Torch.
 #undef CHECK
 #include <catch2/catch.hpp>
+
+#include "../onednn_cache.hpp"  // uses Catch
 
 using namespace ocr2s;
 using namespace ocr2s::craft;
@@ -249,23 +250,11 @@ TEST_CASE("compute threads: LibTorch gets n, OpenBLAS (where it is the BLAS) one
 
 TEST_CASE("a Detector caps oneDNN's primitive cache unless the user chose a capacity",
           "[train][detector]") {
-  using GetCapacity = int (*)(int*);  // dnnl_status_t dnnl_get_primitive_cache_capacity(int*)
-  void* const get = dlsym(RTLD_DEFAULT, "dnnl_get_primitive_cache_capacity");
-  if (get == nullptr) {
-    WARN("this LibTorch has no shared oneDNN: nothing to cap");
-    return;
-  }
-  if (std::getenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY") ||
-      std::getenv("DNNL_PRIMITIVE_CACHE_CAPACITY")) {
-    WARN("the environment chose oneDNN's cache capacity: the Detector leaves it alone");
-    return;
-  }
-  CraftConfig c;
-  c.model = random_model();
-  const Detector det(c);
-  int capacity = -1;
-  REQUIRE(reinterpret_cast<GetCapacity>(get)(&capacity) == 0);  // dnnl_success
-  CHECK(capacity == kOneDnnCacheCapacity);
+  check_network_caps_onednn_cache([] {
+    CraftConfig c;
+    c.model = random_model();
+    const Detector det(c);
+  });
 }
 
 TEST_CASE("input geometry: canvas, magnify, padding", "[train][detector]") {
