@@ -29,9 +29,12 @@ inline constexpr int kOneDnnCacheCapacity = 32;
 /// automatic scale's second pass, every classifier batch size. Measured on 600
 /// label images, one worker (max RSS): 450 MB with the default cache, 258 MB at
 /// 64, 251 MB at 32, 226 MB with none; at 16 and 0 the primitives are compiled
-/// again so often that it shows in the time. 32 keeps the reading time of 64
-/// and brings 10,000 images on two workers under the 300 MB budget
-/// (benchmarks/README.md "Memory").
+/// again so often that it shows in the time. 32 kept the reading time of 64 on
+/// those images and brings 10,000 images on two workers under the 300 MB budget
+/// (benchmarks/README.md "Memory"). It costs throughput where image sizes vary:
+/// `bench_compare` on two workers read 53–57 images/s at 32 against 82–107 at
+/// 1,024 on session 10's machine (benchmarks/README.md, top); set
+/// ONEDNN_PRIMITIVE_CACHE_CAPACITY where memory allows.
 void limit_onednn_cache();
 
 }  // namespace ocr2s
