@@ -60,6 +60,48 @@ float stem_width(const Glyph& h) {
   return static_cast<float>(std::max(1, w));
 }
 
+/// How many dots of `zero` lie inside the counter of `o`: at least two cells
+/// (Chebyshev) from every dot of `o`, so they are a mark of their own and not
+/// ring dots nudged by the rasteriser.
+int counter_marks(const DotGlyph& zero, const DotGlyph& o) {
+  const int total_rows = zero.rows + zero.below;
+  int n = 0;
+  for (int r = 0; r < total_rows; ++r) {
+    for (int c = 0; c < zero.cols; ++c) {
+      if (!zero.at(r, c)) continue;
+      bool near = false;
+      for (int dr = -1; dr <= 1 && !near; ++dr)
+        for (int dc = -1; dc <= 1 && !near; ++dc) {
+          const int rr = r + dr, cc = c + dc;
+          near = rr >= 0 && rr < total_rows && cc >= 0 && cc < o.cols && o.at(rr, cc);
+        }
+      if (!near) ++n;
+    }
+  }
+  return n;
+}
+
+// Printers' dot fonts draw the zero with a slash or a dot in its counter, so
+// that it never reads as 'O' (the 5x7 character generators of printers and
+// displays slash it). Sampling a font's skeleton onto a coarse grid loses such
+// a mark, or the font had none: then the two are a ring each, a few corner dots
+// apart, and the letter can only be guessed. A zero with fewer than two dots of
+// its own inside O's counter gets a slash from the lower left to the upper
+// right of the counter, as in those fonts. (One dot is not enough: a dotted
+// zero whose dot is lost to a missing dot or to blur is an O.)
+void mark_zero(DotGlyph& zero, const DotGlyph& o) {
+  if (o.empty() || counter_marks(zero, o) >= 2) return;
+  const auto set = [&](int r, int c) { zero.on[static_cast<std::size_t>(r * zero.cols + c)] = 1; };
+  if (zero.rows <= 5 || zero.cols < 4) {
+    set(zero.rows / 2, zero.cols / 2);
+    return;
+  }
+  for (int r = 2; r <= zero.rows - 3; ++r) {
+    const float t = static_cast<float>(zero.rows - 3 - r) / static_cast<float>(zero.rows - 5);
+    set(r, static_cast<int>(std::lround(1.f + static_cast<float>(zero.cols - 3) * t)));
+  }
+}
+
 std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows, int font_index) {
   auto out = std::make_shared<DotGlyph>();
   out->cols = cols;
@@ -123,10 +165,17 @@ std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows
   for (std::size_t k = 0; k < votes.size(); ++k) out->on[k] = votes[k] >= min_votes ? 1 : 0;
   for (int p = 1; p < n_parts; ++p)
     if (part_best[static_cast<std::size_t>(p)] >= 0) out->on[static_cast<std::size_t>(part_best[static_cast<std::size_t>(p)])] = 1;
+  if (label == "0") mark_zero(*out, *rasterise("O", cols, rows, font_index));
   return out;
 }
 
 }  // namespace
+
+const std::vector<std::pair<int, int>>& dot_grids() {
+  static const std::vector<std::pair<int, int>> kGrids = {{5, 7},  {5, 7},  {7, 9}, {5, 8},
+                                                          {7, 11}, {9, 12}, {4, 6}};
+  return kGrids;
+}
 
 std::shared_ptr<const DotGlyph> dot_glyph(const std::string& label, int cols, int rows, int font_index) {
   static std::mutex mu;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ocr2s::synth {
@@ -18,6 +19,10 @@ struct DotGlyph {
   bool empty() const;
   bool at(int r, int c) const { return on[static_cast<std::size_t>(r * cols + c)] != 0; }
 };
+
+/// The grids (cols × rows) the generator draws dot-matrix blocks on, each as
+/// often as it appears here.
+const std::vector<std::pair<int, int>>& dot_grids();
 
 /// The dot pattern of `label` on a cols × rows grid (cached; thread-safe). The
 /// source font is dot_source_fonts()[font_index % count]. Returns an empty glyph

@@ -506,8 +506,9 @@ void shift_line(PlacedLine& line, int dx, int dy) {
 std::vector<std::string> drawable(const std::vector<std::string>& charset, const BlockPlan& b) {
   // A label whose glyph in this face is identical to an earlier label's is left
   // out: no reader can tell them apart, so printing it would only make labels
-  // that are wrong half the time. (Measured: the 5×7 grid from DejaVu Sans Mono
-  // draws 'O' exactly like '0'.) The charset's order decides which one stays.
+  // that are wrong half the time. The charset's order decides which one stays.
+  // (The dot grids' '0' and 'O' were such a pair until the zero got its slash,
+  // dotmatrix.cpp.)
   std::vector<std::string> out;
   auto& cache = GlyphCache::instance();
   std::vector<std::shared_ptr<const DotGlyph>> dots_kept;
@@ -553,8 +554,7 @@ BlockPlan plan_block(Rng& rng, Style style, float h) {
   const auto& fonts = fonts_for(style);
   b.dots = style == Style::kDotMatrix || (style == Style::kEtched && rng.chance(0.25));
   if (b.dots) {
-    static const std::vector<std::pair<int, int>> kGrids = {{5, 7}, {5, 7}, {7, 9}, {5, 8}, {7, 11}, {9, 12}, {4, 6}};
-    const auto g = rng.pick(kGrids);
+    const auto g = rng.pick(dot_grids());
     b.cols = g.first;
     b.rows = g.second;
     b.dot_font = rng.integer(0, 2);
