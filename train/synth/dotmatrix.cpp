@@ -81,14 +81,14 @@ int counter_marks(const DotGlyph& zero, const DotGlyph& o) {
   return n;
 }
 
-// Printers' dot fonts draw the zero with a slash or a dot in its counter, so
-// that it never reads as 'O' (the 5x7 character generators of printers and
-// displays slash it). Sampling a font's skeleton onto a coarse grid loses such
-// a mark, or the font had none: then the two are a ring each, a few corner dots
-// apart, and the letter can only be guessed. A zero with fewer than two dots of
-// its own inside O's counter gets a slash from the lower left to the upper
-// right of the counter, as in those fonts. (One dot is not enough: a dotted
-// zero whose dot is lost to a missing dot or to blur is an O.)
+// Many printers' dot fonts draw the zero with a slash or a dot in its counter,
+// so that it never reads as 'O' (the 5x7 character generators of printers and
+// displays slash it); others print a plain ring. Sampling a font's skeleton onto
+// a coarse grid loses such a mark, or the font had none: then the two are a ring
+// each, a few corner dots apart. For a slashed zero, a zero with fewer than two
+// dots of its own inside O's counter gets a slash from the lower left to the
+// upper right of the counter, as in those fonts. (One dot is not enough: a
+// dotted zero whose dot is lost to a missing dot or to blur is an O.)
 void mark_zero(DotGlyph& zero, const DotGlyph& o) {
   if (o.empty() || counter_marks(zero, o) >= 2) return;
   const auto set = [&](int r, int c) { zero.on[static_cast<std::size_t>(r * zero.cols + c)] = 1; };
@@ -102,7 +102,8 @@ void mark_zero(DotGlyph& zero, const DotGlyph& o) {
   }
 }
 
-std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows, int font_index) {
+std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows, int font_index,
+                                    bool slashed_zero) {
   auto out = std::make_shared<DotGlyph>();
   out->cols = cols;
   out->rows = rows;
@@ -165,7 +166,7 @@ std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows
   for (std::size_t k = 0; k < votes.size(); ++k) out->on[k] = votes[k] >= min_votes ? 1 : 0;
   for (int p = 1; p < n_parts; ++p)
     if (part_best[static_cast<std::size_t>(p)] >= 0) out->on[static_cast<std::size_t>(part_best[static_cast<std::size_t>(p)])] = 1;
-  if (label == "0") mark_zero(*out, *rasterise("O", cols, rows, font_index));
+  if (label == "0" && slashed_zero) mark_zero(*out, *rasterise("O", cols, rows, font_index, false));
   return out;
 }
 
@@ -177,16 +178,19 @@ const std::vector<std::pair<int, int>>& dot_grids() {
   return kGrids;
 }
 
-std::shared_ptr<const DotGlyph> dot_glyph(const std::string& label, int cols, int rows, int font_index) {
+std::shared_ptr<const DotGlyph> dot_glyph(const std::string& label, int cols, int rows,
+                                          int font_index, bool slashed_zero) {
   static std::mutex mu;
-  static std::map<std::tuple<std::string, int, int, int>, std::shared_ptr<const DotGlyph>> cache;
-  const auto key = std::make_tuple(label, cols, rows, font_index);
+  static std::map<std::tuple<std::string, int, int, int, bool>, std::shared_ptr<const DotGlyph>>
+      cache;
+  const bool slash = slashed_zero && label == "0";  // other labels have one form
+  const auto key = std::make_tuple(label, cols, rows, font_index, slash);
   {
     std::lock_guard<std::mutex> lock(mu);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
   }
-  std::shared_ptr<const DotGlyph> g = rasterise(label, cols, rows, font_index);
+  std::shared_ptr<const DotGlyph> g = rasterise(label, cols, rows, font_index, slash);
   std::lock_guard<std::mutex> lock(mu);
   return cache.emplace(key, g).first->second;
 }

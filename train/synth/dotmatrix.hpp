@@ -26,7 +26,12 @@ const std::vector<std::pair<int, int>>& dot_grids();
 
 /// The dot pattern of `label` on a cols × rows grid (cached; thread-safe). The
 /// source font is dot_source_fonts()[font_index % count]. Returns an empty glyph
-/// (all off) when the source font lacks the code point.
-std::shared_ptr<const DotGlyph> dot_glyph(const std::string& label, int cols, int rows, int font_index);
+/// (all off) when the source font lacks the code point. With `slashed_zero`,
+/// a '0' that the grid draws too close to 'O' (fewer than two dots of its own
+/// inside O's counter) gets a slash through its counter, as printers set to a
+/// slashed zero print it; without, '0' is the face's own, which on several
+/// grids is O's ring.
+std::shared_ptr<const DotGlyph> dot_glyph(const std::string& label, int cols, int rows,
+                                          int font_index, bool slashed_zero = true);
 
 }  // namespace ocr2s::synth

@@ -76,6 +76,7 @@ struct BlockPlan {
   int align = 0;          ///< 0 left, 1 centre, 2 right
   // dot grid
   int cols = 5, rows = 7, dot_font = 0;
+  bool slashed_zero = true;  ///< the printer's zero setting: slashed, or as the face draws it
   float dot_aspect = 1.f;  ///< pitch_x / pitch_y
   float dot_radius = 0.4f; ///< × pitch_y
   float dot_jitter = 0.f;  ///< × pitch_y, standard deviation
@@ -397,7 +398,7 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
     pc.word = word;
     float advance = pitch;
     if (b.dots) {
-      const auto dg = dot_glyph(cp, b.cols, b.rows, b.dot_font);
+      const auto dg = dot_glyph(cp, b.cols, b.rows, b.dot_font, b.slashed_zero);
       pc.alpha = draw_dots(rng, *dg, b, pen, pc.origin);
       if (dg->empty()) pc.alpha.release();
     } else {
@@ -508,7 +509,7 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
   // out: no reader can tell them apart, so printing it would only make labels
   // that are wrong half the time. The charset's order decides which one stays.
   // (The dot grids' '0' and 'O' were such a pair until the zero got its slash,
-  // dotmatrix.cpp.)
+  // dotmatrix.cpp; blocks with a plain zero leave 'O' out, below.)
   std::vector<std::string> out;
   auto& cache = GlyphCache::instance();
   std::vector<std::shared_ptr<const DotGlyph>> dots_kept;
@@ -518,8 +519,18 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
   };
   for (const auto& c : charset) {
     if (b.dots) {
-      auto g = dot_glyph(c, b.cols, b.rows, b.dot_font);
+      auto g = dot_glyph(c, b.cols, b.rows, b.dot_font, b.slashed_zero);
       if (g->empty()) continue;
+      // A printer set to a plain zero leaves 'O' out of its codes when the two
+      // are fewer than 3 dots apart on its grid: one missing dot would make
+      // either the other.
+      if (c == "O" && !b.slashed_zero) {
+        const auto zero = dot_glyph("0", b.cols, b.rows, b.dot_font, false);
+        int apart = 0;
+        for (std::size_t k = 0; k < g->on.size() && k < zero->on.size(); ++k)
+          apart += g->on[k] != zero->on[k];
+        if (apart < 3) continue;
+      }
       if (std::any_of(dots_kept.begin(), dots_kept.end(), [&](const auto& k) {
             return k->below == g->below && k->on == g->on;
           })) {
@@ -558,6 +569,7 @@ BlockPlan plan_block(Rng& rng, Style style, float h) {
     b.cols = g.first;
     b.rows = g.second;
     b.dot_font = rng.integer(0, 2);
+    b.slashed_zero = rng.chance(0.5);
     b.pitch_mode = true;
     b.track = static_cast<float>(rng.uniform(0.85, 1.35));
     b.dot_aspect = static_cast<float>(rng.uniform(0.75, 1.3));
