@@ -10,12 +10,6 @@ using namespace ocr2s::synth;
 
 namespace {
 
-int dots_apart(const DotGlyph& a, const DotGlyph& b) {
-  int n = 0;
-  for (std::size_t k = 0; k < a.on.size(); ++k) n += a.on[k] != b.on[k];
-  return n;
-}
-
 std::string picture(const DotGlyph& g) {
   std::string s;
   for (int r = 0; r < g.rows + g.below; ++r) {
@@ -45,7 +39,7 @@ TEST_CASE("every dot grid draws a slashed 0 at least 3 dots away from O", "[synt
       REQUIRE_FALSE(zero->empty());
       REQUIRE_FALSE(o->empty());
       REQUIRE(zero->on.size() == o->on.size());
-      CHECK(dots_apart(*zero, *o) >= 3);
+      CHECK(dots_apart(*zero, *o) >= 3);  // kZeroApartFromO
     }
   }
   // A printer set to a plain zero prints the face's own: on DejaVu Sans Mono's

@@ -102,8 +102,7 @@ void mark_zero(DotGlyph& zero, const DotGlyph& o) {
   }
 }
 
-std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows, int font_index,
-                                    bool slashed_zero) {
+std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows, int font_index) {
   auto out = std::make_shared<DotGlyph>();
   out->cols = cols;
   out->rows = rows;
@@ -165,12 +164,18 @@ std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows
   const float min_votes = 0.3f * std::min(step_x, step_y);
   for (std::size_t k = 0; k < votes.size(); ++k) out->on[k] = votes[k] >= min_votes ? 1 : 0;
   for (int p = 1; p < n_parts; ++p)
-    if (part_best[static_cast<std::size_t>(p)] >= 0) out->on[static_cast<std::size_t>(part_best[static_cast<std::size_t>(p)])] = 1;
-  if (label == "0" && slashed_zero) mark_zero(*out, *rasterise("O", cols, rows, font_index, false));
+    if (part_best[static_cast<std::size_t>(p)] >= 0)
+      out->on[static_cast<std::size_t>(part_best[static_cast<std::size_t>(p)])] = 1;
   return out;
 }
 
 }  // namespace
+
+int dots_apart(const DotGlyph& a, const DotGlyph& b) {
+  int n = 0;
+  for (std::size_t k = 0; k < a.on.size() && k < b.on.size(); ++k) n += a.on[k] != b.on[k];
+  return n;
+}
 
 const std::vector<std::pair<int, int>>& dot_grids() {
   static const std::vector<std::pair<int, int>> kGrids = {{5, 7},  {5, 7},  {7, 9}, {5, 8},
@@ -190,7 +195,8 @@ std::shared_ptr<const DotGlyph> dot_glyph(const std::string& label, int cols, in
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
   }
-  std::shared_ptr<const DotGlyph> g = rasterise(label, cols, rows, font_index, slash);
+  std::shared_ptr<DotGlyph> g = rasterise(label, cols, rows, font_index);
+  if (slash) mark_zero(*g, *dot_glyph("O", cols, rows, font_index, false));
   std::lock_guard<std::mutex> lock(mu);
   return cache.emplace(key, g).first->second;
 }

@@ -20,6 +20,14 @@ struct DotGlyph {
   bool at(int r, int c) const { return on[static_cast<std::size_t>(r * cols + c)] != 0; }
 };
 
+/// How many dots differ between two glyphs of one grid.
+int dots_apart(const DotGlyph& a, const DotGlyph& b);
+
+/// Fewer dots than this between '0' and 'O' and one missing dot makes either
+/// the other: a slashed zero keeps at least this many apart, and a block with a
+/// plain zero that does not leaves 'O' out (generator.cpp).
+inline constexpr int kZeroApartFromO = 3;
+
 /// The grids (cols × rows) the generator draws dot-matrix blocks on, each as
 /// often as it appears here.
 const std::vector<std::pair<int, int>>& dot_grids();

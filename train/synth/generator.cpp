@@ -522,14 +522,11 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
       auto g = dot_glyph(c, b.cols, b.rows, b.dot_font, b.slashed_zero);
       if (g->empty()) continue;
       // A printer set to a plain zero leaves 'O' out of its codes when the two
-      // are fewer than 3 dots apart on its grid: one missing dot would make
-      // either the other.
-      if (c == "O" && !b.slashed_zero) {
-        const auto zero = dot_glyph("0", b.cols, b.rows, b.dot_font, false);
-        int apart = 0;
-        for (std::size_t k = 0; k < g->on.size() && k < zero->on.size(); ++k)
-          apart += g->on[k] != zero->on[k];
-        if (apart < 3) continue;
+      // are too few dots apart on its grid: one missing dot would make either
+      // the other.
+      if (c == "O" && !b.slashed_zero &&
+          dots_apart(*g, *dot_glyph("0", b.cols, b.rows, b.dot_font, false)) < kZeroApartFromO) {
+        continue;
       }
       if (std::any_of(dots_kept.begin(), dots_kept.end(), [&](const auto& k) {
             return k->below == g->below && k->on == g->on;
