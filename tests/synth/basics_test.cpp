@@ -150,6 +150,8 @@ TEST_CASE("JSON Lines annotations round-trip", "[synth]") {
     REQUIRE(b.lines.size() == a.lines.size());
     for (std::size_t l = 0; l < a.lines.size(); ++l) {
       CHECK(b.lines[l].text == a.lines[l].text);
+      CHECK_FALSE(a.lines[l].font.empty());  // every generated line names its font
+      CHECK(b.lines[l].font == a.lines[l].font);
       REQUIRE(b.lines[l].chars.size() == a.lines[l].chars.size());
       for (std::size_t c = 0; c < a.lines[l].chars.size(); ++c) {
         CHECK(b.lines[l].chars[c].label == a.lines[l].chars[c].label);
@@ -171,8 +173,8 @@ TEST_CASE("labels.tsv rows", "[synth]") {
   CHECK(labels_tsv_header() == "image\ttext\tstyle");
   Sample s;
   s.style = Style::kDotMatrix;
-  s.lines.push_back({"LOT 42", {}});
-  s.lines.push_back({"A\\B", {}});
+  s.lines.push_back({"LOT 42", {}, ""});
+  s.lines.push_back({"A\\B", {}, ""});
   CHECK(labels_tsv_row("images/000000.png", s) == "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix");
 }
 

@@ -53,6 +53,7 @@ std::string to_jsonl(const Annotation& a) {
     json chars = json::array();
     for (const auto& c : l.chars) chars.push_back(json{{"c", c.label}, {"quad", quad_json(c.quad)}});
     jl["chars"] = std::move(chars);
+    if (!l.font.empty()) jl["font"] = l.font;
     lines.push_back(std::move(jl));
   }
   j["lines"] = std::move(lines);
@@ -79,6 +80,7 @@ Annotation annotation_from_json(std::string_view line) {
     for (const auto& jl : j.at("lines")) {
       LineAnn l;
       l.text = jl.at("text").get<std::string>();
+      l.font = jl.value("font", std::string());
       for (const auto& jc : jl.at("chars")) {
         CharAnn c;
         c.label = jc.at("c").get<std::string>();

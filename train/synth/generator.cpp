@@ -99,6 +99,7 @@ struct PlacedChar {
 
 struct PlacedLine {
   std::string text;
+  std::string font;  ///< LineAnn::font
   std::vector<PlacedChar> chars;
 };
 
@@ -371,9 +372,21 @@ struct ThermalField {
 // ---- layout ----------------------------------------------------------------------
 
 /// Lays out one line with the pen starting at x = 0 on baseline y = 0.
+/// What LineAnn::font records of a block: the face, and for dot glyphs the grid
+/// and the printer's zero setting, e.g. "OCRB" or "DejaVuSansMono dots 5x7 plain-zero".
+std::string describe_font(const BlockPlan& b) {
+  std::string s = b.face.name;
+  if (b.dots) {
+    s += " dots " + std::to_string(b.cols) + "x" + std::to_string(b.rows);
+    s += b.slashed_zero ? " slashed-zero" : " plain-zero";
+  }
+  return s;
+}
+
 PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& look, const std::string& text) {
   PlacedLine line;
   line.text = text;
+  line.font = describe_font(b);
   auto& cache = GlyphCache::instance();
   const FontMetrics fm = b.dots ? FontMetrics{} : cache.metrics(b.face);
   const float sy = b.dots ? 1.f : b.h / fm.cap_height;
@@ -1314,6 +1327,7 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
   for (const auto& line : lines) {
     LineAnn la;
     la.text = line.text;
+    la.font = line.font;
     for (const auto& c : line.chars) {
       CharAnn ca2;
       ca2.label = c.label;

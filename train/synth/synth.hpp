@@ -42,6 +42,10 @@ struct CharAnn {
 struct LineAnn {
   std::string text;
   std::vector<CharAnn> chars;
+  /// How the generator drew the line: the font file's stem, and for dot glyphs the
+  /// grid and the printer's zero setting ("DejaVuSansMono dots 5x7 plain-zero").
+  /// For analysis (accuracy per face); empty where a dataset does not record it.
+  std::string font;
 };
 
 struct Sample {
