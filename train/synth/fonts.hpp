@@ -54,6 +54,16 @@ const std::vector<FontFace>& dot_source_fonts();
 /// a few letters; DSEG7 draws 'H' as 'X' and 'U' as 'V').
 std::string segment_glyph_for(FontKind kind, const std::string& label);
 
+/// Whether `face` tells 0 from O by a mark inside its zero (a dot or a slash):
+/// at least kZeroMarkShare of the zero's ink lies inside O's outline and more
+/// than kZeroMarkDistance cap heights from O's ink, with O scaled onto the
+/// zero's ink box. DejaVu Sans Mono, Liberation Mono and the DSEG14 faces do;
+/// the other faces' zeros are plain rings (their share is 0.000–0.009 against
+/// 0.052–0.169; session 12's probe). False when the face cannot draw both.
+bool marks_zero(const FontFace& face);
+inline constexpr float kZeroMarkShare = 0.02f;
+inline constexpr float kZeroMarkDistance = 0.06f;
+
 class GlyphCache {
  public:
   static GlyphCache& instance();

@@ -523,7 +523,17 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
   // that are wrong half the time. The charset's order decides which one stays.
   // (The dot grids' '0' and 'O' were such a pair until the zero got its slash,
   // dotmatrix.cpp; blocks with a plain zero leave 'O' out, below.)
+  //
+  // 'O' is also left out where the zero is marked (a dotted or slashed zero: the
+  // faces of marks_zero, dot blocks with a slashed zero). Such a face draws its O
+  // as a plain ring, and a plain ring is what every other face draws as 0 —
+  // DejaVu Sans Mono's O is DejaVu Sans's 0 to within a few per cent of width
+  // (docs/DATA_FORMATS.md). One character seen alone, as ocr2s reads it, cannot
+  // tell them apart; 45 of the 50 Os of those four text faces on eval1000 were
+  // read as 0. Reading O in such a face needs its font: a fine-tuned classifier
+  // or a pattern (README, "Status").
   std::vector<std::string> out;
+  const bool zero_marked = b.dots ? b.slashed_zero : marks_zero(b.face);
   auto& cache = GlyphCache::instance();
   std::vector<std::shared_ptr<const DotGlyph>> dots_kept;
   std::vector<std::shared_ptr<const Glyph>> glyphs_kept;
@@ -531,13 +541,14 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
     return a.ink_origin == b.ink_origin && a.alpha.size() == b.alpha.size() && cv::countNonZero(a.alpha != b.alpha) == 0;
   };
   for (const auto& c : charset) {
+    if (c == "O" && zero_marked) continue;
     if (b.dots) {
       auto g = dot_glyph(c, b.cols, b.rows, b.dot_font, b.slashed_zero);
       if (g->empty()) continue;
       // A printer set to a plain zero leaves 'O' out of its codes when the two
       // are too few dots apart on its grid: one missing dot would make either
       // the other.
-      if (c == "O" && !b.slashed_zero &&
+      if (c == "O" &&
           dots_apart(*g, *dot_glyph("0", b.cols, b.rows, b.dot_font, false)) < kZeroApartFromO) {
         continue;
       }
