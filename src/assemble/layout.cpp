@@ -566,6 +566,104 @@ void order_group(const std::vector<Geom>& g, const std::vector<std::vector<int>>
 
 }  // namespace
 
+// Reading order of lines, in the text's own frame (top to bottom along the
+// dominant normal, so a block rotated 30° reads line by line, not by image y).
+// Lines first form blocks: lines that share some of their extent along the text
+// and whose centre lines are at most kBlockLineStep line heights apart (the
+// lines of one field group). Blocks are read in rows, left to right: a row is a
+// block and the blocks whose top lies within its height. Within a block, lines
+// are read top to bottom, lines within half a line height of each other being
+// one row, read along the text. So two fields printed side by side read one
+// after the other, not interleaved line by line.
+constexpr double kBlockLineStep = 2.3;
+
+std::vector<LayoutLine> order_lines(std::vector<LayoutLine> lines) {
+  Vec2 dom = Vec2::Zero();
+  for (const auto& l : lines) dom += static_cast<double>(l.chars.size()) * to_vec(l.direction);
+  dom = dom.norm() > 0.0 ? point_right(dom.normalized()) : Vec2(1.0, 0.0);
+  const Vec2 dom_n = normal_of(dom);
+  struct Key {
+    double t, s0, s1, h;
+    int index;
+  };
+  std::vector<Key> keys;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    double s0 = 1e300, s1 = -1e300;
+    for (const auto& p : lines[i].quad.pts) {
+      s0 = std::min(s0, to_vec(p).dot(dom));
+      s1 = std::max(s1, to_vec(p).dot(dom));
+    }
+    keys.push_back({to_vec(lines[i].origin).dot(dom_n), s0, s1,
+                    static_cast<double>(lines[i].height), static_cast<int>(i)});
+  }
+  Dsu dsu(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (std::size_t j = i + 1; j < keys.size(); ++j) {
+      const Key& a = keys[i];
+      const Key& b = keys[j];
+      const bool overlap = std::min(a.s1, b.s1) > std::max(a.s0, b.s0);
+      if (overlap && std::abs(a.t - b.t) <= kBlockLineStep * std::max(a.h, b.h)) {
+        dsu.unite(static_cast<int>(i), static_cast<int>(j));
+      }
+    }
+  }
+  struct Block {
+    double top = 1e300, bottom = -1e300, left = 1e300;
+    std::vector<Key> lines;
+  };
+  std::vector<Block> blocks;
+  std::vector<int> block_of(keys.size(), -1);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const auto root = static_cast<std::size_t>(dsu.find(static_cast<int>(i)));
+    if (block_of[root] < 0) {
+      block_of[root] = static_cast<int>(blocks.size());
+      blocks.emplace_back();
+    }
+    Block& b = blocks[static_cast<std::size_t>(block_of[root])];
+    const Key& k = keys[i];
+    b.top = std::min(b.top, k.t - 0.5 * k.h);
+    b.bottom = std::max(b.bottom, k.t + 0.5 * k.h);
+    b.left = std::min(b.left, k.s0);
+    b.lines.push_back(k);
+  }
+  // Ties fall back to the first line's index, so the order never depends on sort stability.
+  std::sort(blocks.begin(), blocks.end(), [](const Block& a, const Block& b) {
+    return a.top != b.top ? a.top < b.top : a.lines.front().index < b.lines.front().index;
+  });
+  std::vector<LayoutLine> out;
+  out.reserve(lines.size());
+  auto emit = [&](Block& b) {
+    auto& ks = b.lines;
+    std::sort(ks.begin(), ks.end(), [](const Key& x, const Key& y) {
+      return x.t != y.t ? x.t < y.t : x.index < y.index;
+    });
+    for (std::size_t i = 0; i < ks.size();) {
+      // A row: the lines whose offset is within half a line height of its first.
+      std::size_t j = i + 1;
+      while (j < ks.size() && ks[j].t - ks[i].t < 0.25 * (ks[i].h + ks[j].h)) ++j;
+      std::sort(ks.begin() + static_cast<std::ptrdiff_t>(i),
+                ks.begin() + static_cast<std::ptrdiff_t>(j), [](const Key& x, const Key& y) {
+                  return x.s0 != y.s0 ? x.s0 < y.s0 : x.index < y.index;
+                });
+      for (std::size_t k = i; k < j; ++k)
+        out.push_back(std::move(lines[static_cast<std::size_t>(ks[k].index)]));
+      i = j;
+    }
+  };
+  for (std::size_t i = 0; i < blocks.size();) {
+    std::size_t j = i + 1;
+    while (j < blocks.size() && blocks[j].top < blocks[i].bottom) ++j;
+    std::sort(blocks.begin() + static_cast<std::ptrdiff_t>(i),
+              blocks.begin() + static_cast<std::ptrdiff_t>(j), [](const Block& a, const Block& b) {
+                return a.left != b.left ? a.left < b.left
+                                        : a.lines.front().index < b.lines.front().index;
+              });
+    for (std::size_t k = i; k < j; ++k) emit(blocks[k]);
+    i = j;
+  }
+  return out;
+}
+
 std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const AssembleConfig& config) {
   check_graph(graph);
   const std::size_t n_nodes = graph.nodes.size();
@@ -668,41 +766,7 @@ std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const Assembl
     lines.push_back(make_layout(g, quads, order, word_index, order, grp.fit));
   }
 
-  // Reading order of lines: top to bottom along the dominant normal of the text
-  // (so a block rotated 30° reads line by line, not by image y), lines within half
-  // a line height of each other being one row, read along the dominant direction.
-  Vec2 dom = Vec2::Zero();
-  for (const auto& l : lines) dom += static_cast<double>(l.chars.size()) * to_vec(l.direction);
-  dom = dom.norm() > 0.0 ? point_right(dom.normalized()) : Vec2(1.0, 0.0);
-  const Vec2 dom_n = normal_of(dom);
-  struct Key {
-    double t, s, h;
-    int index;
-  };
-  std::vector<Key> keys;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    double s = 1e300;
-    for (const auto& p : lines[i].quad.pts) s = std::min(s, to_vec(p).dot(dom));
-    keys.push_back({to_vec(lines[i].origin).dot(dom_n), s, static_cast<double>(lines[i].height),
-                    static_cast<int>(i)});
-  }
-  std::sort(keys.begin(), keys.end(),
-            [](const Key& a, const Key& b) { return a.t != b.t ? a.t < b.t : a.index < b.index; });
-  std::vector<LayoutLine> out;
-  out.reserve(lines.size());
-  for (std::size_t i = 0; i < keys.size();) {
-    // A row: the lines whose offset is within half a line height of its first.
-    std::size_t j = i + 1;
-    while (j < keys.size() && keys[j].t - keys[i].t < 0.25 * (keys[i].h + keys[j].h)) ++j;
-    std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i),
-              keys.begin() + static_cast<std::ptrdiff_t>(j), [](const Key& a, const Key& b) {
-                return a.s != b.s ? a.s < b.s : a.index < b.index;
-              });
-    for (std::size_t k = i; k < j; ++k)
-      out.push_back(std::move(lines[static_cast<std::size_t>(keys[k].index)]));
-    i = j;
-  }
-  return out;
+  return order_lines(std::move(lines));
 }
 
 LayoutLine make_line(const std::vector<Quad>& chars, const std::vector<int>& words) {

@@ -35,7 +35,9 @@ struct LayoutLine {
 /// keeps at most its two best links, one on each side); characters are ordered
 /// along a robust (Huber-weighted) principal-axis fit of their centres; collinear
 /// words on one centre line merge into one line (AssembleConfig); lines are
-/// ordered top to bottom in the text's own frame, then along the reading direction.
+/// ordered in the text's own frame by blocks (lines sharing part of their extent
+/// along the text, centre lines at most 2.3 line heights apart): blocks row by row
+/// and left to right, a block's lines top to bottom, then along the reading direction.
 /// Reading direction is assumed within ±45° of the image x axis, left to right.
 std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const AssembleConfig& config);
 

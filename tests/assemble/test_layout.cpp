@@ -177,6 +177,41 @@ TEST_CASE("build_lines: two codes far apart on one row stay two lines, read left
   CHECK(lines[1].chars.front().node == 0);
 }
 
+TEST_CASE("build_lines: two blocks side by side read block by block, not row by row",
+          "[assemble]") {
+  // A left block of three lines (1.6 heights apart) and, 4 heights to its right, a
+  // block of two lines whose top sits 0.7 heights lower: row by row its first line
+  // would come between the left block's first and second.
+  const float step = 1.6f * kH, right_x = 40.f + 8.f * 0.8f * kH + 4.f * kH;
+  craft::CharGraph g;
+  add_word(g, place({right_x, 100.f + 0.7f * kH + step}, 0.f,
+                    word(4, kH)));                                     // right, 2nd line: nodes 0-3
+  add_word(g, place({40.f, 100.f + 2.f * step}, 0.f, word(6, kH)));    // left, 3rd: 4-9
+  add_word(g, place({right_x, 100.f + 0.7f * kH}, 0.f, word(4, kH)));  // right, 1st: 10-13
+  add_word(g, place({40.f, 100.f}, 0.f, word(8, kH)));                 // left, 1st: 14-21
+  add_word(g, place({40.f, 100.f + step}, 0.f, word(5, kH)));          // left, 2nd: 22-26
+  const auto lines = build_lines(g, AssembleConfig{});
+  REQUIRE(lines.size() == 5);
+  std::vector<int> firsts;
+  for (const auto& l : lines) firsts.push_back(l.chars.front().node);
+  CHECK(firsts == std::vector<int>{14, 22, 4, 10, 0});
+}
+
+TEST_CASE("build_lines: a block below two side-by-side blocks comes after both", "[assemble]") {
+  // Rows of blocks: the lower block starts below the taller upper block's bottom.
+  const float step = 1.6f * kH, right_x = 40.f + 6.f * 0.8f * kH + 4.f * kH;
+  craft::CharGraph g;
+  add_word(g, place({40.f, 100.f + 5.f * step}, 0.f, word(10, kH)));  // lower block: 0-9
+  add_word(g, place({right_x, 100.f}, 0.f, word(3, kH)));             // right: 10-12
+  add_word(g, place({40.f, 100.f}, 0.f, word(6, kH)));                // left 1st: 13-18
+  add_word(g, place({40.f, 100.f + step}, 0.f, word(6, kH)));         // left 2nd: 19-24
+  const auto lines = build_lines(g, AssembleConfig{});
+  REQUIRE(lines.size() == 4);
+  std::vector<int> firsts;
+  for (const auto& l : lines) firsts.push_back(l.chars.front().node);
+  CHECK(firsts == std::vector<int>{13, 19, 10, 0});
+}
+
 TEST_CASE("build_lines: text rotated by ±40°", "[assemble]") {
   const float deg = GENERATE(-40.f, 40.f);
   const auto quads = place({200.f, 200.f}, deg, word(7, kH));
