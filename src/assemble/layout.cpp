@@ -564,8 +564,6 @@ void order_group(const std::vector<Geom>& g, const std::vector<std::vector<int>>
   }
 }
 
-}  // namespace
-
 // Reading order of lines, in the text's own frame (top to bottom along the
 // dominant normal, so a block rotated 30° reads line by line, not by image y).
 // Lines first form blocks: lines that share some of their extent along the text
@@ -663,6 +661,8 @@ std::vector<LayoutLine> order_lines(std::vector<LayoutLine> lines) {
   }
   return out;
 }
+
+}  // namespace
 
 std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const AssembleConfig& config) {
   check_graph(graph);

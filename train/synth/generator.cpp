@@ -371,7 +371,6 @@ struct ThermalField {
 
 // ---- layout ----------------------------------------------------------------------
 
-/// Lays out one line with the pen starting at x = 0 on baseline y = 0.
 /// What LineAnn::font records of a block: the face, and for dot glyphs the grid
 /// and the printer's zero setting, e.g. "OCRB" or "DejaVuSansMono dots 5x7 plain-zero".
 std::string describe_font(const BlockPlan& b) {
@@ -383,6 +382,7 @@ std::string describe_font(const BlockPlan& b) {
   return s;
 }
 
+/// Lays out one line with the pen starting at x = 0 on baseline y = 0.
 PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& look, const std::string& text) {
   PlacedLine line;
   line.text = text;
