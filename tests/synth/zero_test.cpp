@@ -24,7 +24,7 @@ bool line_marks_zero(Style style, const std::string& font) {
     return font.find("slashed-zero") != std::string::npos;
   const FontFace* f = find_face(style, font);
   REQUIRE(f != nullptr);
-  return marks_zero(*f);
+  return GlyphCache::instance().marks_zero(*f);
 }
 
 }  // namespace
@@ -59,7 +59,7 @@ TEST_CASE("marks_zero: dotted and slashed zeros against plain rings", "[synth]")
       WARN(std::string(c.face) + " is not installed");
       continue;
     }
-    CHECK(marks_zero(*f) == c.marked);
+    CHECK(GlyphCache::instance().marks_zero(*f) == c.marked);
   }
 }
 

@@ -218,45 +218,13 @@ std::string segment_glyph_for(FontKind kind, const std::string& label) {
   return label;
 }
 
-bool marks_zero(const FontFace& face) {
-  const std::string zero_cp =
-      face.kind == FontKind::kText ? "0" : segment_glyph_for(face.kind, "0");
-  const std::string o_cp = face.kind == FontKind::kText ? "O" : segment_glyph_for(face.kind, "O");
-  if (zero_cp.empty() || o_cp.empty()) return false;
-  auto& cache = GlyphCache::instance();
-  const auto zero = cache.glyph(face, zero_cp), o = cache.glyph(face, o_cp);
-  if (zero->missing || o->missing || zero->alpha.empty() || o->alpha.empty()) return false;
-  const cv::Mat zero_ink = zero->alpha >= 128;
-  cv::Mat o_scaled;
-  cv::resize(o->alpha, o_scaled, zero->alpha.size(), 0, 0, cv::INTER_AREA);
-  const cv::Mat o_ink = o_scaled >= 128;
-  if (cv::countNonZero(o_ink) == 0) return false;
-  // O's outline: the convex hull of its ink (segment glyphs are separate bars).
-  std::vector<cv::Point> pts, hull;
-  cv::findNonZero(o_ink, pts);
-  cv::convexHull(pts, hull);
-  cv::Mat inside = cv::Mat::zeros(o_ink.size(), CV_8U);
-  cv::fillConvexPoly(inside, hull, 255);
-  cv::Mat dist;
-  cv::distanceTransform(255 - o_ink, dist, cv::DIST_L2, 3);
-  const float far = kZeroMarkDistance * static_cast<float>(zero->alpha.rows);
-  int ink = 0, mark = 0;
-  for (int y = 0; y < zero_ink.rows; ++y) {
-    for (int x = 0; x < zero_ink.cols; ++x) {
-      if (!zero_ink.at<uchar>(y, x)) continue;
-      ++ink;
-      if (inside.at<uchar>(y, x) && dist.at<float>(y, x) > far) ++mark;
-    }
-  }
-  return static_cast<float>(mark) >= kZeroMarkShare * static_cast<float>(ink);
-}
-
 struct GlyphCache::Entry {
   std::mutex mu;
   cv::Ptr<cv::freetype::FreeType2> ft;
   std::map<std::string, std::shared_ptr<const Glyph>> glyphs;
   std::shared_ptr<const Glyph> notdef;
   std::map<std::string, float> advances;
+  int marks_zero = -1;  ///< GlyphCache::marks_zero: -1 not yet known, else 0 / 1
   bool have_metrics = false;
   FontMetrics metrics;
 };
@@ -306,6 +274,40 @@ bool same_bitmap(const Glyph& a, const Glyph& b) {
   return cv::countNonZero(a.alpha != b.alpha) == 0;
 }
 
+// GlyphCache::marks_zero's test, from the face's cached glyphs.
+bool zero_has_mark(const FontFace& face) {
+  const std::string zero_cp =
+      face.kind == FontKind::kText ? "0" : segment_glyph_for(face.kind, "0");
+  const std::string o_cp = face.kind == FontKind::kText ? "O" : segment_glyph_for(face.kind, "O");
+  if (zero_cp.empty() || o_cp.empty()) return false;
+  auto& cache = GlyphCache::instance();
+  const auto zero = cache.glyph(face, zero_cp), o = cache.glyph(face, o_cp);
+  if (zero->missing || o->missing || zero->alpha.empty() || o->alpha.empty()) return false;
+  const cv::Mat zero_ink = zero->alpha >= 128;
+  cv::Mat o_scaled;
+  cv::resize(o->alpha, o_scaled, zero->alpha.size(), 0, 0, cv::INTER_AREA);
+  const cv::Mat o_ink = o_scaled >= 128;
+  if (cv::countNonZero(o_ink) == 0) return false;
+  // O's outline: the convex hull of its ink (segment glyphs are separate bars).
+  std::vector<cv::Point> pts, hull;
+  cv::findNonZero(o_ink, pts);
+  cv::convexHull(pts, hull);
+  cv::Mat inside = cv::Mat::zeros(o_ink.size(), CV_8U);
+  cv::fillConvexPoly(inside, hull, 255);
+  cv::Mat dist;
+  cv::distanceTransform(255 - o_ink, dist, cv::DIST_L2, 3);
+  const float far = kZeroMarkDistance * static_cast<float>(zero->alpha.rows);
+  int ink = 0, mark = 0;
+  for (int y = 0; y < zero_ink.rows; ++y) {
+    for (int x = 0; x < zero_ink.cols; ++x) {
+      if (!zero_ink.at<uchar>(y, x)) continue;
+      ++ink;
+      if (inside.at<uchar>(y, x) && dist.at<float>(y, x) > far) ++mark;
+    }
+  }
+  return static_cast<float>(mark) >= kZeroMarkShare * static_cast<float>(ink);
+}
+
 }  // namespace
 
 std::shared_ptr<const Glyph> GlyphCache::glyph(const FontFace& face, const std::string& cp) {
@@ -320,6 +322,18 @@ std::shared_ptr<const Glyph> GlyphCache::glyph(const FontFace& face, const std::
   std::shared_ptr<const Glyph> cg = g;
   e.glyphs.emplace(cp, cg);
   return cg;
+}
+
+bool GlyphCache::marks_zero(const FontFace& face) {
+  Entry& e = entry(face);
+  {
+    std::lock_guard<std::mutex> lock(e.mu);
+    if (e.marks_zero >= 0) return e.marks_zero != 0;
+  }
+  const bool marked = zero_has_mark(face);  // takes e.mu itself, through glyph()
+  std::lock_guard<std::mutex> lock(e.mu);
+  e.marks_zero = marked ? 1 : 0;
+  return marked;
 }
 
 FontMetrics GlyphCache::metrics(const FontFace& face) {

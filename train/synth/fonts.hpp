@@ -54,13 +54,7 @@ const std::vector<FontFace>& dot_source_fonts();
 /// a few letters; DSEG7 draws 'H' as 'X' and 'U' as 'V').
 std::string segment_glyph_for(FontKind kind, const std::string& label);
 
-/// Whether `face` tells 0 from O by a mark inside its zero (a dot or a slash):
-/// at least kZeroMarkShare of the zero's ink lies inside O's outline and more
-/// than kZeroMarkDistance cap heights from O's ink, with O scaled onto the
-/// zero's ink box. DejaVu Sans Mono, Liberation Mono and the DSEG14 faces do;
-/// the other faces' zeros are plain rings (their share is 0.000–0.009 against
-/// 0.052–0.169; session 12's probe). False when the face cannot draw both.
-bool marks_zero(const FontFace& face);
+/// GlyphCache::marks_zero: share of the zero's ink and distance from O's ink.
 inline constexpr float kZeroMarkShare = 0.02f;
 inline constexpr float kZeroMarkDistance = 0.06f;
 
@@ -73,6 +67,14 @@ class GlyphCache {
   /// Pen advance of `cp`, ref px: measured as ink("0"+cp+"0") − ink("00"), which
   /// also gives DSEG's zero-width decimal point its true advance of 0.
   float advance(const FontFace& face, const std::string& cp);
+  /// Whether `face` tells 0 from O by a mark inside its zero (a dot or a slash):
+  /// at least kZeroMarkShare of the zero's ink lies inside O's outline and more
+  /// than kZeroMarkDistance cap heights from O's ink, with O scaled onto the
+  /// zero's ink box. DejaVu Sans Mono, Liberation Mono and the DSEG14 faces do;
+  /// the other faces' zeros are plain rings (their share is 0.000–0.009 against
+  /// 0.052–0.169; session 12's probe). False when the face cannot draw both.
+  /// Computed once per face.
+  bool marks_zero(const FontFace& face);
 
  private:
   struct Entry;

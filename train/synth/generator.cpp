@@ -525,7 +525,7 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
   // dotmatrix.cpp; blocks with a plain zero leave 'O' out, below.)
   //
   // 'O' is also left out where the zero is marked (a dotted or slashed zero: the
-  // faces of marks_zero, dot blocks with a slashed zero). Such a face draws its O
+  // faces of GlyphCache::marks_zero, dot blocks with a slashed zero). Such a face draws its O
   // as a plain ring, and a plain ring is what every other face draws as 0 —
   // DejaVu Sans Mono's O is DejaVu Sans's 0 to within a few per cent of width
   // (docs/DATA_FORMATS.md). One character seen alone, as ocr2s reads it, cannot
@@ -533,7 +533,7 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
   // read as 0. Reading O in such a face needs its font: a fine-tuned classifier
   // or a pattern (README, "Status").
   std::vector<std::string> out;
-  const bool zero_marked = b.dots ? b.slashed_zero : marks_zero(b.face);
+  const bool zero_marked = b.dots ? b.slashed_zero : GlyphCache::instance().marks_zero(b.face);
   auto& cache = GlyphCache::instance();
   std::vector<std::shared_ptr<const DotGlyph>> dots_kept;
   std::vector<std::shared_ptr<const Glyph>> glyphs_kept;
