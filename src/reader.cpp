@@ -274,12 +274,18 @@ struct Reader::Impl {
   template <typename QuadOf>
   std::vector<std::vector<float>> second_look(const cv::Mat& image, cv::Mat& gray, const assemble::LayoutLine& line,
                                               const std::vector<std::size_t>& candidates, QuadOf quad_of) const {
+    std::vector<Quad> quads;
+    for (const std::size_t i : candidates) quads.push_back(quad_of(line, i));
+    return second_look(image, gray, line, quads);
+  }
+  std::vector<std::vector<float>> second_look(const cv::Mat& image, cv::Mat& gray,
+                                              const assemble::LayoutLine& line,
+                                              const std::vector<Quad>& quads) const {
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
     std::vector<assemble::CropBox> boxes;
-    for (const std::size_t i : candidates) {
-      boxes.push_back(assemble::crop_box(line, quad_of(line, i), spec.height_factor, spec.aspect()));
-    }
+    for (const Quad& q : quads)
+      boxes.push_back(assemble::crop_box(line, q, spec.height_factor, spec.aspect()));
     return classify(charcls::extract_crops(gray, boxes, spec.size));
   }
 
@@ -302,6 +308,19 @@ struct Reader::Impl {
       if (!splits.empty()) {
         const auto rows = second_look(image, gray, merged, splits, assemble::joined_quad);
         assemble::merge_splits(merged, line_probs, splits, rows, charset);
+      }
+      // A narrow mark merged into its neighbour's node: a node wider than the
+      // line's others whose two halves both read as characters is split in two
+      // (flagged).
+      const auto wides = assemble::wide_candidates(merged, line_probs, charset);
+      if (!wides.empty()) {
+        std::vector<Quad> halves;
+        for (const std::size_t i : wides) {
+          halves.push_back(assemble::half_quad(merged, i, 0));
+          halves.push_back(assemble::half_quad(merged, i, 1));
+        }
+        assemble::split_wide(merged, line_probs, wides, second_look(image, gray, merged, halves),
+                             charset);
       }
       // A character missed inside a word is read at the gap's centre (inserted
       // flagged), or the gap's neighbours are flagged.

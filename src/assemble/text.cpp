@@ -261,6 +261,102 @@ int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
   return merged;
 }
 
+std::vector<std::size_t> wide_candidates(const LayoutLine& line,
+                                         const std::vector<std::vector<float>>& probs,
+                                         const Charset& charset) {
+  if (probs.size() != line.chars.size()) {
+    throw InputError("wide_candidates: " + std::to_string(probs.size()) + " probability rows for " +
+                     std::to_string(line.chars.size()) + " characters");
+  }
+  std::vector<std::size_t> out;
+  if (line.chars.size() < kWideMinChars) return out;
+  std::vector<float> widths;
+  for (const auto& c : line.chars) {
+    const auto [lo, hi] = along_extent(line, c.quad);
+    widths.push_back(hi - lo);
+  }
+  std::vector<float> sorted = widths;
+  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+  std::nth_element(sorted.begin(), mid, sorted.end());
+  const float median = *mid;
+  if (!(median > 0.f)) return out;
+  for (std::size_t i = 0; i < line.chars.size(); ++i) {
+    const int k = argmax(probs[i]);
+    if (k < 0 || k == charset.reject_class() || !(widths[i] >= kWideRatio * median) ||
+        kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos) {
+      continue;
+    }
+    out.push_back(i);
+  }
+  return out;
+}
+
+Quad half_quad(const LayoutLine& line, std::size_t i, int part) {
+  if (i >= line.chars.size() || (part != 0 && part != 1)) {
+    throw InputError("half_quad: part " + std::to_string(part) + " of character " +
+                     std::to_string(i) + " of a line of " + std::to_string(line.chars.size()));
+  }
+  // Vertices are oriented in the line's frame (tl, tr, br, bl).
+  Quad q = line.chars[i].quad;
+  const cv::Point2f top = 0.5f * (q.pts[0] + q.pts[1]);
+  const cv::Point2f bottom = 0.5f * (q.pts[3] + q.pts[2]);
+  if (part == 0) {
+    q.pts[1] = top;
+    q.pts[2] = bottom;
+  } else {
+    q.pts[0] = top;
+    q.pts[3] = bottom;
+  }
+  return q;
+}
+
+int split_wide(LayoutLine& line, std::vector<std::vector<float>>& probs,
+               const std::vector<std::size_t>& candidates,
+               const std::vector<std::vector<float>>& half_rows, const Charset& charset) {
+  if (probs.size() != line.chars.size() || half_rows.size() != 2 * candidates.size()) {
+    throw InputError("split_wide: " + std::to_string(probs.size()) + " probability rows for " +
+                     std::to_string(line.chars.size()) + " characters, " +
+                     std::to_string(half_rows.size()) + " half rows for " +
+                     std::to_string(candidates.size()) + " candidates");
+  }
+  const auto n_classes = static_cast<std::size_t>(charset.num_classes());
+  for (std::size_t j = 0; j < candidates.size(); ++j) {
+    if (candidates[j] >= line.chars.size() || (j > 0 && candidates[j] <= candidates[j - 1]) ||
+        half_rows[2 * j].size() != n_classes || half_rows[2 * j + 1].size() != n_classes) {
+      throw InputError(
+          "split_wide: candidate " + std::to_string(j) +
+          " is not a character of the line in order, or a half row is not a distribution "
+          "over the charset");
+    }
+  }
+  const auto reads = [&](const std::vector<float>& row) {
+    const int k = argmax(row);
+    return k >= 0 && k != charset.reject_class() && row[static_cast<std::size_t>(k)] >= kWideAccept;
+  };
+  int split = 0;
+  // Right to left, so the indices of the candidates still to split stay valid.
+  for (std::size_t j = candidates.size(); j-- > 0;) {
+    const std::size_t i = candidates[j];
+    const std::vector<float>& l = half_rows[2 * j];
+    const std::vector<float>& r = half_rows[2 * j + 1];
+    const int kl = argmax(l), kr = argmax(r);
+    // Two halves read alike are one glyph seen twice; a merged pair has a narrow mark.
+    if (!reads(l) || !reads(r) || kl == kr || !(narrow(charset, kl) || narrow(charset, kr)))
+      continue;
+    SlotChar right = line.chars[i];
+    right.quad = half_quad(line, i, 1);
+    right.unsure = true;
+    SlotChar& left = line.chars[i];
+    left.quad = half_quad(line, i, 0);
+    left.unsure = true;
+    probs[i] = half_rows[2 * j];
+    line.chars.insert(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1, right);
+    probs.insert(probs.begin() + static_cast<std::ptrdiff_t>(i) + 1, half_rows[2 * j + 1]);
+    ++split;
+  }
+  return split;
+}
+
 namespace {
 
 // Centre positions of the characters along the line and their median spacing.

@@ -464,6 +464,95 @@ TEST_CASE("merge_splits: a wide glyph detected in two overlapping parts is read 
   }
 }
 
+TEST_CASE(
+    "split_wide: a narrow mark merged into its neighbour's node is read from the node's halves",
+    "[assemble]") {
+  const Charset cs = charset();
+  // Characters 12 px wide at a 16 px pitch, height 20 px; a candidate is at least
+  // 1.3 × the median width (15.6 px) wide.
+  const auto make = [](const std::vector<float>& widths) {
+    std::vector<test::Slot> slots;
+    float along = 0.f;
+    for (const float w : widths) {
+      slots.push_back({along + 0.5f * w, 0.f, w, 20.f});
+      along += w + 4.f;
+    }
+    return make_line(test::place({20.f, 40.f}, 10.f, slots), std::vector<int>(widths.size(), 0));
+  };
+  SECTION("candidates: wide nodes read as characters that are not wide glyphs") {
+    LayoutLine line = make({12.f, 20.f, 12.f, 20.f, 20.f, 12.f, 12.f});
+    std::vector<std::vector<float>> p = {dist(cs, {{"A", 0.9f}}),        dist(cs, {{"K", 0.9f}}),
+                                         dist(cs, {{"B", 0.9f}}),        dist(cs, {{"W", 0.9f}}),
+                                         dist(cs, {{"<reject>", 0.9f}}), dist(cs, {{"C", 0.9f}}),
+                                         dist(cs, {{"D", 0.9f}})};
+    CHECK(wide_candidates(line, p, cs) == std::vector<std::size_t>{1});
+    // Too short a line to know what is wide.
+    LayoutLine two = make({12.f, 20.f});
+    std::vector<std::vector<float>> q(2, dist(cs, {{"K", 0.9f}}));
+    CHECK(wide_candidates(two, q, cs).empty());
+    CHECK_THROWS_AS(wide_candidates(two, p, cs), InputError);
+  }
+  SECTION("halves split the quad along the line") {
+    LayoutLine line = make({12.f, 20.f, 12.f});
+    const Quad q = line.chars[1].quad;
+    const Quad l = half_quad(line, 1, 0), r = half_quad(line, 1, 1);
+    CHECK(cv::norm(l.pts[0] - q.pts[0]) < 1e-4);
+    CHECK(cv::norm(r.pts[2] - q.pts[2]) < 1e-4);
+    CHECK(cv::norm(l.pts[1] - r.pts[0]) < 1e-4);
+    CHECK(cv::norm(l.pts[1] - 0.5f * (q.pts[0] + q.pts[1])) < 1e-4);
+    CHECK(l.width() == Approx(10.f).margin(1e-3));
+    CHECK_THROWS_AS(half_quad(line, 3, 0), InputError);
+    CHECK_THROWS_AS(half_quad(line, 1, 2), InputError);
+  }
+  SECTION("a node whose halves read as a character and a different narrow mark is split, flagged") {
+    LayoutLine line = make({12.f, 20.f, 12.f});
+    std::vector<std::vector<float>> p = {dist(cs, {{"A", 0.9f}}), dist(cs, {{"K", 0.99f}}),
+                                         dist(cs, {{"B", 0.9f}})};
+    const auto cand = wide_candidates(line, p, cs);
+    REQUIRE(cand == std::vector<std::size_t>{1});
+    const Quad right = half_quad(line, 1, 1);
+    const auto k = dist(cs, {{"K", 0.95f}}), dot = dist(cs, {{".", 0.92f}});
+    CHECK(split_wide(line, p, cand, {k, dot}, cs) == 1);
+    REQUIRE(line.chars.size() == 4);
+    REQUIRE(p.size() == 4);
+    CHECK(p[1] == k);
+    CHECK(p[2] == dot);
+    CHECK(line.chars[1].unsure);
+    CHECK(line.chars[2].unsure);
+    CHECK_FALSE(line.chars[0].unsure);
+    CHECK(cv::norm(line.chars[2].quad.pts[1] - right.pts[1]) < 1e-4);
+    CHECK(decode_line(line, p, cs, DecodeOptions{}).text == "AK.B");
+  }
+  SECTION("the node stays whole otherwise") {
+    LayoutLine line = make({12.f, 20.f, 12.f});
+    const std::vector<std::vector<float>> p0 = {dist(cs, {{"A", 0.9f}}), dist(cs, {{"K", 0.99f}}),
+                                                dist(cs, {{"B", 0.9f}})};
+    const auto k = dist(cs, {{"K", 0.95f}});
+    // A half not sure enough, a half vetoed, two halves read alike (one glyph
+    // seen twice), or no narrow mark among them (a wide letter's halves).
+    const std::vector<std::pair<std::vector<float>, std::vector<float>>> halves = {
+        {k, dist(cs, {{".", 0.85f}})},
+        {k, dist(cs, {{"<reject>", 0.95f}})},
+        {dist(cs, {{"-", 0.95f}}), dist(cs, {{"-", 0.95f}})},
+        {k, dist(cs, {{"V", 0.95f}})}};
+    for (const auto& [l, r] : halves) {
+      auto p = p0;
+      CHECK(split_wide(line, p, {1}, {l, r}, cs) == 0);
+      CHECK(line.chars.size() == 3);
+      CHECK(p == p0);
+    }
+  }
+  SECTION("rows, candidates and characters must agree") {
+    LayoutLine line = make({12.f, 20.f, 12.f});
+    std::vector<std::vector<float>> p(3, dist(cs, {{"K", 0.9f}}));
+    const auto k = dist(cs, {{"K", 0.95f}});
+    CHECK_THROWS_AS(split_wide(line, p, {1}, {k}, cs), InputError);
+    CHECK_THROWS_AS(split_wide(line, p, {3}, {k, k}, cs), InputError);
+    CHECK_THROWS_AS(split_wide(line, p, {1, 1}, {k, k, k, k}, cs), InputError);
+    CHECK_THROWS_AS(split_wide(line, p, {1}, {k, {0.5f, 0.5f}}, cs), InputError);
+  }
+}
+
 TEST_CASE("fill_gaps: a character missed inside a word is read from the gap, or the gap is flagged", "[assemble]") {
   const Charset cs = charset();
   // Pitch 16 px (the median spacing); a gap is 1.7 × 16 = 27.2 px or more.
