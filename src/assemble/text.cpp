@@ -282,8 +282,9 @@ std::vector<std::size_t> wide_candidates(const LayoutLine& line,
   if (!(median > 0.f)) return out;
   for (std::size_t i = 0; i < line.chars.size(); ++i) {
     const int k = argmax(probs[i]);
-    if (k < 0 || k == charset.reject_class() || !(widths[i] >= kWideRatio * median) ||
-        kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos) {
+    if (k < 0 || !(widths[i] >= kWideRatio * median) ||
+        (k != charset.reject_class() &&
+         kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos)) {
       continue;
     }
     out.push_back(i);
