@@ -282,7 +282,8 @@ std::vector<std::size_t> wide_candidates(const LayoutLine& line,
   if (!(median > 0.f)) return out;
   for (std::size_t i = 0; i < line.chars.size(); ++i) {
     const int k = argmax(probs[i]);
-    if (k < 0 || !(widths[i] >= kWideRatio * median) ||
+    if (k < 0 ||
+        !(widths[i] >= (k == charset.reject_class() ? kWideVetoRatio : kWideRatio) * median) ||
         (k != charset.reject_class() &&
          kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos)) {
       continue;

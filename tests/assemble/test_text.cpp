@@ -480,12 +480,13 @@ TEST_CASE(
     return make_line(test::place({20.f, 40.f}, 10.f, slots), std::vector<int>(widths.size(), 0));
   };
   SECTION("candidates: wide nodes not read as wide glyphs, vetoed ones included") {
-    LayoutLine line = make({12.f, 20.f, 12.f, 20.f, 20.f, 12.f, 12.f});
-    std::vector<std::vector<float>> p = {dist(cs, {{"A", 0.9f}}),        dist(cs, {{"K", 0.9f}}),
-                                         dist(cs, {{"B", 0.9f}}),        dist(cs, {{"W", 0.9f}}),
-                                         dist(cs, {{"<reject>", 0.9f}}), dist(cs, {{"C", 0.9f}}),
-                                         dist(cs, {{"D", 0.9f}})};
-    CHECK(wide_candidates(line, p, cs) == std::vector<std::size_t>{1, 4});
+    // Median width 12 px: read characters from 15.6 px, vetoed ones from 9.6 px.
+    LayoutLine line = make({12.f, 20.f, 12.f, 20.f, 20.f, 12.f, 12.f, 8.f});
+    std::vector<std::vector<float>> p = {
+        dist(cs, {{"A", 0.9f}}),        dist(cs, {{"K", 0.9f}}),        dist(cs, {{"B", 0.9f}}),
+        dist(cs, {{"W", 0.9f}}),        dist(cs, {{"<reject>", 0.9f}}), dist(cs, {{"C", 0.9f}}),
+        dist(cs, {{"<reject>", 0.9f}}), dist(cs, {{"<reject>", 0.9f}})};
+    CHECK(wide_candidates(line, p, cs) == std::vector<std::size_t>{1, 4, 6});
     // Too short a line to know what is wide.
     LayoutLine two = make({12.f, 20.f});
     std::vector<std::vector<float>> q(2, dist(cs, {{"K", 0.9f}}));
