@@ -140,6 +140,19 @@ bool narrow(const Charset& charset, int k) {
          kNarrow.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
 }
 
+bool wide(const Charset& charset, int k) {
+  return k >= 0 && static_cast<std::size_t>(k) < charset.labels.size() &&
+         kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
+}
+
+// The upper median (the middle element for an odd count); 0 for no values.
+float upper_median(std::vector<float> v) {
+  if (v.empty()) return 0.f;
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
 }  // namespace
 
 int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset) {
@@ -246,8 +259,7 @@ int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
     const auto& row = union_rows[j];
     const int k = argmax(row);
     if (row.size() != probs[i].size() || k < 0 || k == charset.reject_class() ||
-        !(row[static_cast<std::size_t>(k)] >= kSplitAccept) ||
-        kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) == std::string_view::npos) {
+        !(row[static_cast<std::size_t>(k)] >= kSplitAccept) || !wide(charset, k)) {
       continue;
     }
     SlotChar& a = line.chars[i];
@@ -275,20 +287,12 @@ std::vector<std::size_t> wide_candidates(const LayoutLine& line,
     const auto [lo, hi] = along_extent(line, c.quad);
     widths.push_back(hi - lo);
   }
-  std::vector<float> sorted = widths;
-  const auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-  std::nth_element(sorted.begin(), mid, sorted.end());
-  const float median = *mid;
+  const float median = upper_median(widths);
   if (!(median > 0.f)) return out;
   for (std::size_t i = 0; i < line.chars.size(); ++i) {
     const int k = argmax(probs[i]);
-    if (k < 0 ||
-        !(widths[i] >= (k == charset.reject_class() ? kWideVetoRatio : kWideRatio) * median) ||
-        (k != charset.reject_class() &&
-         kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos)) {
-      continue;
-    }
-    out.push_back(i);
+    const float ratio = k == charset.reject_class() ? kWideVetoRatio : kWideRatio;
+    if (k >= 0 && widths[i] >= ratio * median && !wide(charset, k)) out.push_back(i);
   }
   return out;
 }
@@ -331,8 +335,7 @@ int split_wide(LayoutLine& line, std::vector<std::vector<float>>& probs,
           "over the charset");
     }
   }
-  const auto reads = [&](const std::vector<float>& row) {
-    const int k = argmax(row);
+  const auto sure = [&](const std::vector<float>& row, int k) {
     return k >= 0 && k != charset.reject_class() && row[static_cast<std::size_t>(k)] >= kWideAccept;
   };
   int split = 0;
@@ -343,7 +346,7 @@ int split_wide(LayoutLine& line, std::vector<std::vector<float>>& probs,
     const std::vector<float>& r = half_rows[2 * j + 1];
     const int kl = argmax(l), kr = argmax(r);
     // Two halves read alike are one glyph seen twice; a merged pair has a narrow mark.
-    if (!reads(l) || !reads(r) || kl == kr || !(narrow(charset, kl) || narrow(charset, kr)))
+    if (!sure(l, kl) || !sure(r, kr) || kl == kr || !(narrow(charset, kl) || narrow(charset, kr)))
       continue;
     SlotChar right = line.chars[i];
     right.quad = half_quad(line, i, 1);
@@ -367,9 +370,7 @@ float median_pitch(const LayoutLine& line, std::vector<float>* along) {
   for (const auto& c : line.chars) along->push_back((c.quad.center() - line.origin).dot(line.direction));
   std::vector<float> d;
   for (std::size_t i = 0; i + 1 < along->size(); ++i) d.push_back((*along)[i + 1] - (*along)[i]);
-  if (d.empty()) return 0.f;
-  std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
-  return d[d.size() / 2];
+  return upper_median(std::move(d));
 }
 
 }  // namespace
