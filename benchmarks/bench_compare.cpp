@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -168,7 +169,6 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
     t = Clock::now();
     auto lines = ocr2s::assemble::build_lines(graph, cfg.assemble);
     ocr2s::assemble::mark_unsure(lines, graph, cfg.craft.confirm_threshold);
-    if (cfg.assemble.flag_lone_characters) ocr2s::assemble::flag_lone_characters(lines);
     std::vector<ocr2s::assemble::CropBox> boxes;
     for (const auto& l : lines) {
       for (std::size_t i = 0; i < l.chars.size(); ++i) {
@@ -183,10 +183,11 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
     t = Clock::now();
     const auto probs = cls.classify(crops);
     double classify_ms = ms_since(t);
-    // Text, with the second looks (union crops of split wide glyphs, centre
-    // crops of gaps inside words) timed as classifier work.
+    // Text, with the second looks (union crops of split glyphs, half crops of
+    // wide nodes, centre crops of gaps inside words) timed as classifier work.
     double text_ms = 0.0;
     std::size_t k = 0;
+    std::vector<ocr2s::Line> read_lines;
     for (const auto& l : lines) {
       t = Clock::now();
       std::vector<std::vector<float>> lp(probs.begin() + k, probs.begin() + k + l.chars.size());
@@ -214,6 +215,23 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
         text_ms += ms_since(t);
       }
       t = Clock::now();
+      const auto wides = ocr2s::assemble::wide_candidates(merged, lp, cls.charset());
+      std::vector<ocr2s::Quad> halves;
+      for (const std::size_t i : wides) {
+        halves.push_back(ocr2s::assemble::half_quad(merged, i, 0));
+        halves.push_back(ocr2s::assemble::half_quad(merged, i, 1));
+      }
+      text_ms += ms_since(t);
+      if (!wides.empty()) {
+        std::vector<std::size_t> idx(halves.size());
+        std::iota(idx.begin(), idx.end(), std::size_t{0});
+        const auto rows = reread(
+            idx, [&](const ocr2s::assemble::LayoutLine&, std::size_t i) { return halves[i]; });
+        t = Clock::now();
+        ocr2s::assemble::split_wide(merged, lp, wides, rows, cls.charset());
+        text_ms += ms_since(t);
+      }
+      t = Clock::now();
       const auto gaps = ocr2s::assemble::gap_candidates(merged);
       text_ms += ms_since(t);
       if (!gaps.empty()) {
@@ -224,9 +242,21 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
       }
       t = Clock::now();
       ocr2s::assemble::merge_duplicates(merged, lp, cls.charset());
-      ocr2s::assemble::decode_line(merged, lp, cls.charset(), {});
+      const auto tight = ocr2s::assemble::tight_candidates(merged, lp, cls.charset());
+      text_ms += ms_since(t);
+      if (!tight.empty()) {
+        const auto rows = reread(tight, ocr2s::assemble::joined_quad);
+        t = Clock::now();
+        ocr2s::assemble::merge_tight(merged, lp, tight, rows, cls.charset());
+        text_ms += ms_since(t);
+      }
+      t = Clock::now();
+      read_lines.push_back(ocr2s::assemble::decode_line(merged, lp, cls.charset(), {}));
       text_ms += ms_since(t);
     }
+    t = Clock::now();
+    if (cfg.assemble.flag_lone_characters) ocr2s::assemble::flag_lone_characters(read_lines);
+    text_ms += ms_since(t);
     st["classifier"].push_back(classify_ms);
     st["text"].push_back(text_ms);
     chars += crops.size();

@@ -83,6 +83,7 @@ ReaderConfig resolve(ReaderConfig c) {
 // Per-image work between the two network passes.
 struct Pending {
   std::vector<assemble::LayoutLine> lines;  // all regions, in ROI order
+  std::vector<std::size_t> region_end;      // per ROI: one past its last line in `lines`
   std::size_t first_crop = 0;               // index of the first crop of this image
   std::size_t num_crops = 0;
 };
@@ -194,7 +195,6 @@ struct Reader::Impl {
       }
       auto lines = assemble::build_lines(graph, config.assemble);
       assemble::mark_unsure(lines, graph, config.craft.confirm_threshold);
-      if (config.assemble.flag_lone_characters) assemble::flag_lone_characters(lines);
       std::vector<assemble::CropBox> boxes;
       for (const auto& line : lines) {
         for (std::size_t i = 0; i < line.chars.size(); ++i) {
@@ -203,6 +203,7 @@ struct Reader::Impl {
       }
       auto c = charcls::extract_crops(gray, boxes, spec.size);
       crops.insert(crops.end(), std::make_move_iterator(c.begin()), std::make_move_iterator(c.end()));
+      p.region_end.push_back(p.lines.size() + lines.size());
       p.lines.insert(p.lines.end(), std::make_move_iterator(lines.begin()),
                      std::make_move_iterator(lines.end()));
     }
@@ -297,7 +298,10 @@ struct Reader::Impl {
     d.pattern = s.pattern ? &*s.pattern : nullptr;
     std::size_t k = p.first_crop;
     cv::Mat gray;  // converted when a line needs a second look (rare)
-    for (const auto& line : p.lines) {
+    std::vector<Line> region;  // the read lines of the current ROI
+    std::size_t r = 0;
+    for (std::size_t l = 0; l < p.lines.size(); ++l) {
+      const assemble::LayoutLine& line = p.lines[l];
       std::vector<std::vector<float>> line_probs(probs.begin() + static_cast<std::ptrdiff_t>(k),
                                                  probs.begin() + static_cast<std::ptrdiff_t>(k + line.chars.size()));
       k += line.chars.size();
@@ -330,9 +334,23 @@ struct Reader::Impl {
         assemble::fill_gaps(merged, line_probs, gaps, rows, charset);
       }
       assemble::merge_duplicates(merged, line_probs, classifier.charset());
+      // One glyph detected as two close characters: after the duplicates are
+      // merged, their union is read, and kept (flagged) when it is one character.
+      const auto tight = assemble::tight_candidates(merged, line_probs, charset);
+      if (!tight.empty()) {
+        const auto rows = second_look(image, gray, merged, tight, assemble::joined_quad);
+        assemble::merge_tight(merged, line_probs, tight, rows, charset);
+      }
       Line out = assemble::decode_line(merged, line_probs, classifier.charset(), d);
       // A line made only of vetoed detections is no text at all.
-      if (!out.chars.empty()) result.lines.push_back(std::move(out));
+      if (!out.chars.empty()) region.push_back(std::move(out));
+      // The ROI's last line: a character left alone in its line beside a code is flagged.
+      for (; r < p.region_end.size() && p.region_end[r] == l + 1; ++r) {
+        if (config.assemble.flag_lone_characters) assemble::flag_lone_characters(region);
+        result.lines.insert(result.lines.end(), std::make_move_iterator(region.begin()),
+                            std::make_move_iterator(region.end()));
+        region.clear();
+      }
     }
     if (!o.expect.empty()) {
       result.has_verification = true;

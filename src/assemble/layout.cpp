@@ -831,13 +831,4 @@ void mark_unsure(std::vector<LayoutLine>& lines, const craft::CharGraph& graph, 
               lines.end());
 }
 
-void flag_lone_characters(std::vector<LayoutLine>& lines) {
-  const bool has_code = std::any_of(lines.begin(), lines.end(),
-                                    [](const LayoutLine& l) { return l.chars.size() >= 3; });
-  if (!has_code) return;
-  for (auto& l : lines) {
-    if (l.chars.size() == 1) l.chars[0].unsure = true;
-  }
-}
-
 }  // namespace ocr2s::assemble

@@ -15,8 +15,8 @@ struct SlotChar {
   Quad quad;       ///< the node's quad, vertices oriented in the line's frame
   int word = 0;    ///< word index within the line
   /// The character is read, but reported as kLowConfidence: its region peak is
-  /// below CraftConfig::confirm_threshold (mark_unsure), or it is a line of its
-  /// own beside a code (flag_lone_characters).
+  /// below CraftConfig::confirm_threshold (mark_unsure), or a second look at the
+  /// line doubted it (assemble/text.hpp).
   bool unsure = false;
 };
 
@@ -46,10 +46,6 @@ std::vector<LayoutLine> build_lines(const craft::CharGraph& graph, const Assembl
 /// characters: a weak detection is worth reading next to confident ones (a faint
 /// '.' between two digits), not as a line of its own.
 void mark_unsure(std::vector<LayoutLine>& lines, const craft::CharGraph& graph, float confirm_threshold);
-
-/// AssembleConfig::flag_lone_characters: the character of every one-character
-/// line is marked unsure when another line has at least three characters.
-void flag_lone_characters(std::vector<LayoutLine>& lines);
 
 /// A line built from known character quads (ground truth from the generator, or a
 /// user's annotation): the same direction, centre-line and height fit that

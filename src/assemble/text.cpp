@@ -202,6 +202,86 @@ std::pair<float, float> along_extent(const LayoutLine& line, const Quad& q) {
 
 }  // namespace
 
+namespace {
+
+// Argument checks shared by the pair merges: rows aligned with the line, one
+// union row per candidate, candidates ascending without a shared character.
+void check_pairs(const char* what, const LayoutLine& line,
+                 const std::vector<std::vector<float>>& probs,
+                 const std::vector<std::size_t>& candidates,
+                 const std::vector<std::vector<float>>& union_rows) {
+  if (probs.size() != line.chars.size() || union_rows.size() != candidates.size()) {
+    throw InputError(std::string(what) + ": " + std::to_string(probs.size()) +
+                     " probability rows for " + std::to_string(line.chars.size()) +
+                     " characters, " + std::to_string(union_rows.size()) + " union rows for " +
+                     std::to_string(candidates.size()) + " candidates");
+  }
+  for (std::size_t j = 0; j < candidates.size(); ++j) {
+    if (candidates[j] + 1 >= line.chars.size() ||
+        (j > 0 && candidates[j] <= candidates[j - 1] + 1)) {
+      throw InputError(std::string(what) + ": candidates must ascend without sharing a character");
+    }
+  }
+}
+
+// Centre positions of the characters along the line and their median spacing.
+float median_pitch(const LayoutLine& line, std::vector<float>* along) {
+  along->clear();
+  for (const auto& c : line.chars)
+    along->push_back((c.quad.center() - line.origin).dot(line.direction));
+  std::vector<float> d;
+  for (std::size_t i = 0; i + 1 < along->size(); ++i) d.push_back((*along)[i + 1] - (*along)[i]);
+  return upper_median(std::move(d));
+}
+
+// Characters i and i + 1 become one: their joined quad, read as `row`.
+void join_pair(LayoutLine& line, std::vector<std::vector<float>>& probs, std::size_t i,
+               const std::vector<float>& row, bool unsure) {
+  SlotChar& a = line.chars[i];
+  a.quad = joined_quad(line, i);
+  a.unsure = unsure;
+  probs[i] = row;
+  line.chars.erase(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+  probs.erase(probs.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+}
+
+// Right to left, so the indices of the candidates still to merge stay valid:
+// each pair whose union row's best class is a character that accept(class,
+// probability) takes becomes one character, unsure when `flag` is set or both
+// parts were.
+template <typename Accept>
+int merge_pairs(const char* what, LayoutLine& line, std::vector<std::vector<float>>& probs,
+                const std::vector<std::size_t>& candidates,
+                const std::vector<std::vector<float>>& union_rows, const Charset& charset,
+                bool flag, Accept accept) {
+  check_pairs(what, line, probs, candidates, union_rows);
+  int merged = 0;
+  for (std::size_t j = candidates.size(); j-- > 0;) {
+    const std::size_t i = candidates[j];
+    const auto& row = union_rows[j];
+    const int k = argmax(row);
+    if (row.size() != probs[i].size() || k < 0 || k == charset.reject_class() ||
+        !accept(k, row[static_cast<std::size_t>(k)])) {
+      continue;
+    }
+    join_pair(line, probs, i, row, flag || (line.chars[i].unsure && line.chars[i + 1].unsure));
+    ++merged;
+  }
+  return merged;
+}
+
+// Characters i and i + 1 are of one word and both read as characters that are
+// not narrow marks (whose padded quads legitimately crowd a neighbour's).
+bool plain_pair(const LayoutLine& line, const std::vector<std::vector<float>>& probs, std::size_t i,
+                const Charset& charset) {
+  const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
+  const int reject = charset.reject_class();
+  return line.chars[i].word == line.chars[i + 1].word && ka >= 0 && kb >= 0 && ka != reject &&
+         kb != reject && !narrow(charset, ka) && !narrow(charset, kb);
+}
+
+}  // namespace
+
 std::vector<std::size_t> split_candidates(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
                                           const Charset& charset) {
   if (probs.size() != line.chars.size()) {
@@ -209,16 +289,10 @@ std::vector<std::size_t> split_candidates(const LayoutLine& line, const std::vec
                      std::to_string(line.chars.size()) + " characters");
   }
   std::vector<std::size_t> out;
-  const int reject = charset.reject_class();
   for (std::size_t i = 0; i + 1 < line.chars.size(); ++i) {
-    const SlotChar& a = line.chars[i];
-    const SlotChar& b = line.chars[i + 1];
-    const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
-    if (a.word != b.word || ka < 0 || kb < 0 || ka == reject || kb == reject || narrow(charset, ka) ||
-        narrow(charset, kb)) {
-      continue;
-    }
-    const float overlap = along_extent(line, a.quad).second - along_extent(line, b.quad).first;
+    if (!plain_pair(line, probs, i, charset)) continue;
+    const float overlap = along_extent(line, line.chars[i].quad).second -
+                          along_extent(line, line.chars[i + 1].quad).first;
     if (overlap >= kSplitOverlap * line.height) {
       out.push_back(i);
       ++i;  // pairs do not share a character
@@ -240,37 +314,38 @@ Quad joined_quad(const LayoutLine& line, std::size_t i) {
 }
 
 int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
-                 const std::vector<std::size_t>& candidates, const std::vector<std::vector<float>>& union_rows,
-                 const Charset& charset) {
-  if (probs.size() != line.chars.size() || union_rows.size() != candidates.size()) {
-    throw InputError("merge_splits: " + std::to_string(probs.size()) + " probability rows for " +
-                     std::to_string(line.chars.size()) + " characters, " + std::to_string(union_rows.size()) +
-                     " union rows for " + std::to_string(candidates.size()) + " candidates");
+                 const std::vector<std::size_t>& candidates,
+                 const std::vector<std::vector<float>>& union_rows, const Charset& charset) {
+  return merge_pairs("merge_splits", line, probs, candidates, union_rows, charset, false,
+                     [&](int k, float p) { return p >= kSplitAccept && wide(charset, k); });
+}
+
+std::vector<std::size_t> tight_candidates(const LayoutLine& line,
+                                          const std::vector<std::vector<float>>& probs,
+                                          const Charset& charset) {
+  if (probs.size() != line.chars.size()) {
+    throw InputError("tight_candidates: " + std::to_string(probs.size()) +
+                     " probability rows for " + std::to_string(line.chars.size()) + " characters");
   }
-  for (std::size_t j = 0; j < candidates.size(); ++j) {
-    if (candidates[j] + 1 >= line.chars.size() || (j > 0 && candidates[j] <= candidates[j - 1] + 1)) {
-      throw InputError("merge_splits: candidates must ascend without sharing a character");
+  std::vector<std::size_t> out;
+  if (line.chars.size() < kTightMinChars) return out;
+  std::vector<float> along;
+  const float pitch = median_pitch(line, &along);
+  if (!(pitch > 0.f)) return out;
+  for (std::size_t i = 0; i + 1 < line.chars.size(); ++i) {
+    if (plain_pair(line, probs, i, charset) && along[i + 1] - along[i] < kTightPitch * pitch) {
+      out.push_back(i);
+      ++i;  // pairs do not share a character
     }
   }
-  int merged = 0;
-  // Right to left, so the indices of the candidates still to merge stay valid.
-  for (std::size_t j = candidates.size(); j-- > 0;) {
-    const std::size_t i = candidates[j];
-    const auto& row = union_rows[j];
-    const int k = argmax(row);
-    if (row.size() != probs[i].size() || k < 0 || k == charset.reject_class() ||
-        !(row[static_cast<std::size_t>(k)] >= kSplitAccept) || !wide(charset, k)) {
-      continue;
-    }
-    SlotChar& a = line.chars[i];
-    a.quad = joined_quad(line, i);
-    a.unsure = a.unsure && line.chars[i + 1].unsure;
-    probs[i] = row;
-    line.chars.erase(line.chars.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-    probs.erase(probs.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-    ++merged;
-  }
-  return merged;
+  return out;
+}
+
+int merge_tight(LayoutLine& line, std::vector<std::vector<float>>& probs,
+                const std::vector<std::size_t>& candidates,
+                const std::vector<std::vector<float>>& union_rows, const Charset& charset) {
+  return merge_pairs("merge_tight", line, probs, candidates, union_rows, charset, true,
+                     [&](int k, float p) { return p >= kTightAccept && !narrow(charset, k); });
 }
 
 std::vector<std::size_t> wide_candidates(const LayoutLine& line,
@@ -361,19 +436,6 @@ int split_wide(LayoutLine& line, std::vector<std::vector<float>>& probs,
   }
   return split;
 }
-
-namespace {
-
-// Centre positions of the characters along the line and their median spacing.
-float median_pitch(const LayoutLine& line, std::vector<float>* along) {
-  along->clear();
-  for (const auto& c : line.chars) along->push_back((c.quad.center() - line.origin).dot(line.direction));
-  std::vector<float> d;
-  for (std::size_t i = 0; i + 1 < along->size(); ++i) d.push_back((*along)[i + 1] - (*along)[i]);
-  return upper_median(std::move(d));
-}
-
-}  // namespace
 
 std::vector<std::size_t> gap_candidates(const LayoutLine& line) {
   std::vector<std::size_t> out;
@@ -562,6 +624,16 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
   out.quad = quads.empty() || out.rejected.empty() ? line.quad
                                                    : enclosing(quads, line.direction, line.origin);
   return out;
+}
+
+void flag_lone_characters(std::vector<Line>& lines) {
+  const bool has_code =
+      std::any_of(lines.begin(), lines.end(), [](const Line& l) { return l.chars.size() >= 3; });
+  if (!has_code) return;
+  for (auto& l : lines) {
+    if (l.chars.size() == 1 && l.chars[0].status == CharStatus::kOk)
+      l.chars[0].status = CharStatus::kLowConfidence;
+  }
 }
 
 Verification verify(const std::vector<Line>& lines, const std::string& expected) {

@@ -464,6 +464,81 @@ TEST_CASE("merge_splits: a wide glyph detected in two overlapping parts is read 
   }
 }
 
+TEST_CASE("merge_tight: one glyph detected as two close characters is read whole, flagged",
+          "[assemble]") {
+  const Charset cs = charset();
+  // Height 20 px, characters 10 px wide, centres 16 px apart unless given closer.
+  const auto make = [](const std::vector<float>& along, const std::vector<int>& words) {
+    std::vector<test::Slot> slots;
+    for (const float a : along) slots.push_back({a, 0.f, 10.f, 20.f});
+    return make_line(test::place({20.f, 40.f}, 10.f, slots), words);
+  };
+  const auto sure = [&](const char* label) { return dist(cs, {{label, 0.95f}}); };
+  SECTION(
+      "candidates: pairs of one word closer than kTightPitch pitches, both read, neither narrow") {
+    // Pitch 16 (upper median). 1–2 are 8 apart (0.5 pitch); 4–5 8 apart but
+    // '1' is narrow; 6–7 8 apart across words; 8–9 12 apart (0.75) with a veto.
+    LayoutLine line = make({0.f, 16.f, 24.f, 40.f, 56.f, 64.f, 80.f, 88.f, 104.f, 116.f},
+                           {0, 0, 0, 0, 0, 0, 0, 1, 1, 1});
+    std::vector<std::vector<float>> p = {sure("A"), sure("N"),       sure("M"), sure("B"),
+                                         sure("C"), sure("1"),       sure("D"), sure("E"),
+                                         sure("F"), sure("<reject>")};
+    CHECK(tight_candidates(line, p, cs) == std::vector<std::size_t>{1});
+    p[9] = sure("G");
+    CHECK(tight_candidates(line, p, cs) == std::vector<std::size_t>{1, 8});
+    // Spacing at kTightPitch × the pitch or more: neighbours.
+    LayoutLine even = make({0.f, 16.f, 29.f, 45.f, 61.f}, {0, 0, 0, 0, 0});
+    std::vector<std::vector<float>> q(5, sure("A"));
+    CHECK(tight_candidates(even, q, cs).empty());  // 13 / 16 = 0.81
+    // Lines shorter than kTightMinChars have no pitch to go by.
+    LayoutLine three = make({0.f, 8.f, 24.f}, {0, 0, 0});
+    std::vector<std::vector<float>> r(3, sure("A"));
+    CHECK(tight_candidates(three, r, cs).empty());
+    CHECK_THROWS_AS(tight_candidates(three, p, cs), InputError);
+  }
+  SECTION(
+      "the union is kept, flagged, when it surely reads as one character that is not a narrow "
+      "mark") {
+    LayoutLine line = make({0.f, 16.f, 24.f, 40.f}, {0, 0, 0, 0});
+    std::vector<std::vector<float>> p = {sure("A"), sure("N"), sure("M"), sure("B")};
+    const auto cand = tight_candidates(line, p, cs);
+    REQUIRE(cand == std::vector<std::size_t>{1});
+    const auto whole = dist(cs, {{"N", 0.97f}});  // an N cut in two
+    CHECK(merge_tight(line, p, cand, {whole}, cs) == 1);
+    REQUIRE(line.chars.size() == 3);
+    REQUIRE(p.size() == 3);
+    CHECK(p[1] == whole);
+    CHECK(line.chars[1].unsure);
+    const Line out = decode_line(line, p, cs, DecodeOptions{});
+    CHECK(out.text == "ANB");
+    CHECK(out.chars[1].status == CharStatus::kLowConfidence);
+    CHECK(out.chars[0].status == CharStatus::kOk);
+  }
+  SECTION("the parts stay when the union is not surely one character") {
+    LayoutLine line = make({0.f, 16.f, 24.f, 40.f}, {0, 0, 0, 0});
+    const std::vector<std::vector<float>> p0 = {sure("A"), sure("N"), sure("M"), sure("B")};
+    // Not sure enough, not a character, or a narrow mark (a true '1' beside a
+    // digit's crop would read so).
+    for (const auto& row :
+         {dist(cs, {{"N", 0.85f}}), dist(cs, {{"<reject>", 0.95f}}), dist(cs, {{"1", 0.99f}})}) {
+      LayoutLine l = line;
+      auto p = p0;
+      CHECK(merge_tight(l, p, {1}, {row}, cs) == 0);
+      CHECK(l.chars.size() == 4);
+      CHECK(p == p0);
+      CHECK_FALSE(l.chars[1].unsure);
+    }
+  }
+  SECTION("rows, candidates and characters must agree") {
+    LayoutLine line = make({0.f, 8.f, 16.f}, {0, 0, 0});
+    std::vector<std::vector<float>> p(3, sure("A"));
+    const auto w = sure("W");
+    CHECK_THROWS_AS(merge_tight(line, p, {0}, {}, cs), InputError);
+    CHECK_THROWS_AS(merge_tight(line, p, {0, 1}, {w, w}, cs), InputError);  // share character 1
+    CHECK_THROWS_AS(merge_tight(line, p, {2}, {w}, cs), InputError);        // no character 3
+  }
+}
+
 TEST_CASE(
     "split_wide: a narrow mark merged into its neighbour's node is read from the node's halves",
     "[assemble]") {
@@ -616,21 +691,38 @@ TEST_CASE("fill_gaps: a character missed inside a word is read from the gap, or 
 }
 
 TEST_CASE("flag_lone_characters: a one-character line beside a code is flagged", "[assemble]") {
-  std::vector<LayoutLine> lines = {line_of({0, 0, 0, 1, 1}), line_of({0}), line_of({0, 0})};
-  flag_lone_characters(lines);
-  CHECK(lines[1].chars[0].unsure);
-  for (const auto& c : lines[0].chars) CHECK_FALSE(c.unsure);
-  for (const auto& c : lines[2].chars) CHECK_FALSE(c.unsure);
-  // Decoded, the flag is a no-read whatever the classifier says.
   const Charset cs = charset();
-  const Line out = decode_line(lines[1], {dist(cs, {{"7", 0.99f}})}, cs, DecodeOptions{});
-  REQUIRE(out.chars.size() == 1);
-  CHECK(out.chars[0].status == CharStatus::kLowConfidence);
+  const auto sure = [&](const char* label) { return dist(cs, {{label, 0.99f}}); };
+  const auto read = [&](const LayoutLine& l, const std::vector<std::vector<float>>& p) {
+    return decode_line(l, p, cs, DecodeOptions{});
+  };
+  const auto vetoed = dist(cs, {{"<reject>", 0.99f}});
+  // A code, a lone mark, and a speck whose two line neighbours were vetoed: after
+  // the vetoes it is as alone as the mark.
+  std::vector<Line> lines = {
+      read(line_of({0, 0, 0, 1, 1}), {sure("A"), sure("B"), sure("C"), sure("1"), sure("2")}),
+      read(line_of({0}), {sure("7")}), read(line_of({0, 0}), {sure("4"), sure("5")}),
+      read(line_of({0, 0, 0}), {vetoed, sure("I"), vetoed})};
+  REQUIRE(lines[3].chars.size() == 1);
+  REQUIRE(lines[3].chars[0].status == CharStatus::kOk);
+  flag_lone_characters(lines);
+  CHECK(lines[1].chars[0].status == CharStatus::kLowConfidence);
+  CHECK(lines[3].chars[0].status == CharStatus::kLowConfidence);
+  for (const auto& c : lines[0].chars) CHECK(c.status == CharStatus::kOk);
+  for (const auto& c : lines[2].chars) CHECK(c.status == CharStatus::kOk);
+  // A pattern's correction stays what it is.
+  std::vector<Line> corrected = {lines[0], read(line_of({0}), {sure("8")})};
+  corrected[1].chars[0].status = CharStatus::kPatternCorrected;
+  flag_lone_characters(corrected);
+  CHECK(corrected[1].chars[0].status == CharStatus::kPatternCorrected);
   // Without a line of three or more, short lines are what the image has: trusted.
-  std::vector<LayoutLine> short_lines = {line_of({0}), line_of({0, 0})};
+  std::vector<Line> short_lines = {read(line_of({0}), {sure("7")}), lines[2]};
   flag_lone_characters(short_lines);
-  CHECK_FALSE(short_lines[0].chars[0].unsure);
-  std::vector<LayoutLine> alone = {line_of({0})};
-  flag_lone_characters(alone);
-  CHECK_FALSE(alone[0].chars[0].unsure);
+  CHECK(short_lines[0].chars[0].status == CharStatus::kOk);
+  // Vetoes count: a line of three detections with one read is no code.
+  std::vector<Line> thinned = {read(line_of({0}), {sure("7")}), lines[3]};
+  thinned[1].chars[0].status = CharStatus::kOk;
+  flag_lone_characters(thinned);
+  CHECK(thinned[0].chars[0].status == CharStatus::kOk);
+  CHECK(thinned[1].chars[0].status == CharStatus::kOk);
 }
