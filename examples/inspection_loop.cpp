@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   const std::string expected = argv[1];
 
   ocr2s::ReaderConfig config;          // shipped models
-  config.classifier.min_confidence = 0.8f;  // stricter gate than the default
+  config.classifier.min_confidence = 0.9f;  // stricter gate than the default (0.8)
   const ocr2s::Reader reader(config);  // loads and validates once; read() is const
 
   int rejected = 0;

@@ -29,7 +29,7 @@ void apply_mask(std::vector<float>& probs, const std::vector<bool>& mask);
 struct DecodeOptions {
   std::vector<bool> mask;            ///< from allow_mask; empty = everything allowed
   const Pattern* pattern = nullptr;  ///< optional
-  float min_confidence = 0.6f;
+  float min_confidence = 0.8f;       ///< ClassifierConfig::min_confidence
   int top_k = 3;
   /// A detection vetoed with a reject probability below this flags the characters
   /// on either side of it (kLowConfidence); 0 = never (AssembleConfig::veto_doubt).
