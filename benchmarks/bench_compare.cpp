@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <numeric>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -194,16 +193,22 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
       k += l.chars.size();
       ocr2s::assemble::LayoutLine merged = l;
       text_ms += ms_since(t);
-      const auto reread = [&](const std::vector<std::size_t>& cand, auto quad_of) {
+      // Crops of these quads through the classifier, as Reader's second looks.
+      const auto reread_quads = [&](const std::vector<ocr2s::Quad>& quads) {
         const auto t0 = Clock::now();
         std::vector<ocr2s::assemble::CropBox> boxes2;
-        for (const std::size_t i : cand) {
-          boxes2.push_back(ocr2s::assemble::crop_box(merged, quad_of(merged, i), cls.crop_spec().height_factor,
+        for (const auto& q : quads) {
+          boxes2.push_back(ocr2s::assemble::crop_box(merged, q, cls.crop_spec().height_factor,
                                                      cls.crop_spec().aspect()));
         }
         auto rows = cls.classify(ocr2s::charcls::extract_crops(gray, boxes2, cls.crop_spec().size));
         classify_ms += ms_since(t0);
         return rows;
+      };
+      const auto reread = [&](const std::vector<std::size_t>& cand, auto quad_of) {
+        std::vector<ocr2s::Quad> quads;
+        for (const std::size_t i : cand) quads.push_back(quad_of(merged, i));
+        return reread_quads(quads);
       };
       t = Clock::now();
       const auto splits = ocr2s::assemble::split_candidates(merged, lp, cls.charset());
@@ -216,17 +221,9 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
       }
       t = Clock::now();
       const auto wides = ocr2s::assemble::wide_candidates(merged, lp, cls.charset());
-      std::vector<ocr2s::Quad> halves;
-      for (const std::size_t i : wides) {
-        halves.push_back(ocr2s::assemble::half_quad(merged, i, 0));
-        halves.push_back(ocr2s::assemble::half_quad(merged, i, 1));
-      }
       text_ms += ms_since(t);
       if (!wides.empty()) {
-        std::vector<std::size_t> idx(halves.size());
-        std::iota(idx.begin(), idx.end(), std::size_t{0});
-        const auto rows = reread(
-            idx, [&](const ocr2s::assemble::LayoutLine&, std::size_t i) { return halves[i]; });
+        const auto rows = reread_quads(ocr2s::assemble::half_quads(merged, wides));
         t = Clock::now();
         ocr2s::assemble::split_wide(merged, lp, wides, rows, cls.charset());
         text_ms += ms_since(t);

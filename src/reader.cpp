@@ -290,67 +290,66 @@ struct Reader::Impl {
     return classify(charcls::extract_crops(gray, boxes, spec.size));
   }
 
+  // One line's text: the second looks at its doubtful places, then decoding.
+  Line read_line(const cv::Mat& image, cv::Mat& gray, assemble::LayoutLine line,
+                 std::vector<std::vector<float>> line_probs,
+                 const assemble::DecodeOptions& d) const {
+    const auto& charset = classifier.charset();
+    // A wide glyph detected in two overlapping parts is read as their union.
+    const auto splits = assemble::split_candidates(line, line_probs, charset);
+    if (!splits.empty()) {
+      const auto rows = second_look(image, gray, line, splits, assemble::joined_quad);
+      assemble::merge_splits(line, line_probs, splits, rows, charset);
+    }
+    // A narrow mark merged into its neighbour's node: a node wider than the
+    // line's others whose two halves both read as characters is split in two
+    // (flagged).
+    const auto wides = assemble::wide_candidates(line, line_probs, charset);
+    if (!wides.empty()) {
+      const auto rows = second_look(image, gray, line, assemble::half_quads(line, wides));
+      assemble::split_wide(line, line_probs, wides, rows, charset);
+    }
+    // A character missed inside a word is read at the gap's centre (inserted
+    // flagged), or the gap's neighbours are flagged.
+    const auto gaps = assemble::gap_candidates(line);
+    if (!gaps.empty()) {
+      const auto rows = second_look(image, gray, line, gaps, assemble::gap_quad);
+      assemble::fill_gaps(line, line_probs, gaps, rows, charset);
+    }
+    assemble::merge_duplicates(line, line_probs, charset);
+    // One glyph detected as two close characters: after the duplicates are
+    // merged, their union is read, and kept (flagged) when it is one character.
+    const auto tight = assemble::tight_candidates(line, line_probs, charset);
+    if (!tight.empty()) {
+      const auto rows = second_look(image, gray, line, tight, assemble::joined_quad);
+      assemble::merge_tight(line, line_probs, tight, rows, charset);
+    }
+    return assemble::decode_line(line, line_probs, charset, d);
+  }
+
   ReadResult finish(const cv::Mat& image, const Pending& p, const std::vector<std::vector<float>>& probs,
                     const CallState& s, const ReadOptions& o) const {
     ReadResult result;
     result.image_size = image.size();
     assemble::DecodeOptions d = s.decode;
     d.pattern = s.pattern ? &*s.pattern : nullptr;
-    std::size_t k = p.first_crop;
+    auto next = probs.begin() + static_cast<std::ptrdiff_t>(p.first_crop);
     cv::Mat gray;  // converted when a line needs a second look (rare)
-    std::vector<Line> region;  // the read lines of the current ROI
-    std::size_t r = 0;
-    for (std::size_t l = 0; l < p.lines.size(); ++l) {
-      const assemble::LayoutLine& line = p.lines[l];
-      std::vector<std::vector<float>> line_probs(probs.begin() + static_cast<std::ptrdiff_t>(k),
-                                                 probs.begin() + static_cast<std::ptrdiff_t>(k + line.chars.size()));
-      k += line.chars.size();
-      assemble::LayoutLine merged = line;
-      const auto& charset = classifier.charset();
-      // A wide glyph detected in two overlapping parts is read as their union.
-      const auto splits = assemble::split_candidates(merged, line_probs, charset);
-      if (!splits.empty()) {
-        const auto rows = second_look(image, gray, merged, splits, assemble::joined_quad);
-        assemble::merge_splits(merged, line_probs, splits, rows, charset);
+    std::size_t begin = 0;
+    for (const std::size_t end : p.region_end) {
+      std::vector<Line> region;  // the read lines of one ROI
+      for (std::size_t l = begin; l < end; ++l) {
+        const auto first = next;
+        next += static_cast<std::ptrdiff_t>(p.lines[l].chars.size());
+        Line out = read_line(image, gray, p.lines[l], {first, next}, d);
+        // A line made only of vetoed detections is no text at all.
+        if (!out.chars.empty()) region.push_back(std::move(out));
       }
-      // A narrow mark merged into its neighbour's node: a node wider than the
-      // line's others whose two halves both read as characters is split in two
-      // (flagged).
-      const auto wides = assemble::wide_candidates(merged, line_probs, charset);
-      if (!wides.empty()) {
-        std::vector<Quad> halves;
-        for (const std::size_t i : wides) {
-          halves.push_back(assemble::half_quad(merged, i, 0));
-          halves.push_back(assemble::half_quad(merged, i, 1));
-        }
-        assemble::split_wide(merged, line_probs, wides, second_look(image, gray, merged, halves),
-                             charset);
-      }
-      // A character missed inside a word is read at the gap's centre (inserted
-      // flagged), or the gap's neighbours are flagged.
-      const auto gaps = assemble::gap_candidates(merged);
-      if (!gaps.empty()) {
-        const auto rows = second_look(image, gray, merged, gaps, assemble::gap_quad);
-        assemble::fill_gaps(merged, line_probs, gaps, rows, charset);
-      }
-      assemble::merge_duplicates(merged, line_probs, classifier.charset());
-      // One glyph detected as two close characters: after the duplicates are
-      // merged, their union is read, and kept (flagged) when it is one character.
-      const auto tight = assemble::tight_candidates(merged, line_probs, charset);
-      if (!tight.empty()) {
-        const auto rows = second_look(image, gray, merged, tight, assemble::joined_quad);
-        assemble::merge_tight(merged, line_probs, tight, rows, charset);
-      }
-      Line out = assemble::decode_line(merged, line_probs, classifier.charset(), d);
-      // A line made only of vetoed detections is no text at all.
-      if (!out.chars.empty()) region.push_back(std::move(out));
-      // The ROI's last line: a character left alone in its line beside a code is flagged.
-      for (; r < p.region_end.size() && p.region_end[r] == l + 1; ++r) {
-        if (config.assemble.flag_lone_characters) assemble::flag_lone_characters(region);
-        result.lines.insert(result.lines.end(), std::make_move_iterator(region.begin()),
-                            std::make_move_iterator(region.end()));
-        region.clear();
-      }
+      // A character left alone in its line beside a code is flagged.
+      if (config.assemble.flag_lone_characters) assemble::flag_lone_characters(region);
+      result.lines.insert(result.lines.end(), std::make_move_iterator(region.begin()),
+                          std::make_move_iterator(region.end()));
+      begin = end;
     }
     if (!o.expect.empty()) {
       result.has_verification = true;

@@ -135,6 +135,15 @@ constexpr std::string_view kNarrow = ".,:;'`!|1Iilj()[]{}-/\\";
 // Glyphs wide enough for the detector to find two region peaks in them.
 constexpr std::string_view kWideGlyphs = "WM%#@&wm";
 
+// Throws unless there is one probability row per character of the line.
+void check_rows(const char* what, const LayoutLine& line,
+                const std::vector<std::vector<float>>& probs) {
+  if (probs.size() != line.chars.size()) {
+    throw InputError(std::string(what) + ": " + std::to_string(probs.size()) +
+                     " probability rows for " + std::to_string(line.chars.size()) + " characters");
+  }
+}
+
 bool narrow(const Charset& charset, int k) {
   return k >= 0 && static_cast<std::size_t>(k) < charset.labels.size() &&
          kNarrow.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
@@ -156,10 +165,7 @@ float upper_median(std::vector<float> v) {
 }  // namespace
 
 int merge_duplicates(LayoutLine& line, std::vector<std::vector<float>>& probs, const Charset& charset) {
-  if (probs.size() != line.chars.size()) {
-    throw InputError("merge_duplicates: " + std::to_string(probs.size()) + " probability rows for " +
-                     std::to_string(line.chars.size()) + " characters");
-  }
+  check_rows("merge_duplicates", line, probs);
   const int reject = charset.reject_class();
   int merged = 0;
   // Spacing is measured between the detections themselves: after a merge, from
@@ -284,10 +290,7 @@ bool plain_pair(const LayoutLine& line, const std::vector<std::vector<float>>& p
 
 std::vector<std::size_t> split_candidates(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
                                           const Charset& charset) {
-  if (probs.size() != line.chars.size()) {
-    throw InputError("split_candidates: " + std::to_string(probs.size()) + " probability rows for " +
-                     std::to_string(line.chars.size()) + " characters");
-  }
+  check_rows("split_candidates", line, probs);
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i + 1 < line.chars.size(); ++i) {
     if (!plain_pair(line, probs, i, charset)) continue;
@@ -323,10 +326,7 @@ int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
 std::vector<std::size_t> tight_candidates(const LayoutLine& line,
                                           const std::vector<std::vector<float>>& probs,
                                           const Charset& charset) {
-  if (probs.size() != line.chars.size()) {
-    throw InputError("tight_candidates: " + std::to_string(probs.size()) +
-                     " probability rows for " + std::to_string(line.chars.size()) + " characters");
-  }
+  check_rows("tight_candidates", line, probs);
   std::vector<std::size_t> out;
   if (line.chars.size() < kTightMinChars) return out;
   std::vector<float> along;
@@ -351,10 +351,7 @@ int merge_tight(LayoutLine& line, std::vector<std::vector<float>>& probs,
 std::vector<std::size_t> wide_candidates(const LayoutLine& line,
                                          const std::vector<std::vector<float>>& probs,
                                          const Charset& charset) {
-  if (probs.size() != line.chars.size()) {
-    throw InputError("wide_candidates: " + std::to_string(probs.size()) + " probability rows for " +
-                     std::to_string(line.chars.size()) + " characters");
-  }
+  check_rows("wide_candidates", line, probs);
   std::vector<std::size_t> out;
   if (line.chars.size() < kWideMinChars) return out;
   std::vector<float> widths;
@@ -389,6 +386,15 @@ Quad half_quad(const LayoutLine& line, std::size_t i, int part) {
     q.pts[3] = bottom;
   }
   return q;
+}
+
+std::vector<Quad> half_quads(const LayoutLine& line, const std::vector<std::size_t>& candidates) {
+  std::vector<Quad> out;
+  for (const std::size_t i : candidates) {
+    out.push_back(half_quad(line, i, 0));
+    out.push_back(half_quad(line, i, 1));
+  }
+  return out;
 }
 
 int split_wide(LayoutLine& line, std::vector<std::vector<float>>& probs,
@@ -507,10 +513,7 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
                  const Charset& charset, const DecodeOptions& options) {
   const int n_labels = static_cast<int>(charset.labels.size());
   const auto n_classes = static_cast<std::size_t>(charset.num_classes());
-  if (probs.size() != line.chars.size()) {
-    throw InputError("decode_line: " + std::to_string(probs.size()) + " probability rows for " +
-                     std::to_string(line.chars.size()) + " characters");
-  }
+  check_rows("decode_line", line, probs);
   if (!options.mask.empty() && options.mask.size() != n_classes) {
     throw InputError("decode_line: allowlist mask has " + std::to_string(options.mask.size()) +
                      " classes but the charset has " + std::to_string(n_classes));

@@ -106,9 +106,11 @@ int merge_splits(LayoutLine& line, std::vector<std::vector<float>>& probs,
 /// mark beside a digit).
 ///
 /// tight_candidates: indices i such that characters i and i + 1 are of one word
-/// of a line of at least kTightMinChars characters, both read as characters (best
-/// class not the reject class), with centres less than kTightPitch × the line's
-/// median centre spacing apart. Pairs do not share a character.
+/// of a line of at least kTightMinChars characters, both read as characters that
+/// are not narrow marks (as split_candidates: a narrow mark sits close to its
+/// neighbour in many faces, and the union crop of `:4` reads as `4`), with
+/// centres less than kTightPitch × the line's median centre spacing apart. Pairs
+/// do not share a character.
 constexpr float kTightPitch = 0.8f;
 constexpr std::size_t kTightMinChars = 4;
 std::vector<std::size_t> tight_candidates(const LayoutLine& line,
@@ -155,6 +157,9 @@ std::vector<std::size_t> wide_candidates(const LayoutLine& line,
 /// One half of character i's quad along the line: part 0 the left (first) half,
 /// part 1 the right one (vertices in the line's frame).
 Quad half_quad(const LayoutLine& line, std::size_t i, int part);
+/// Both halves of each candidate, in the order split_wide takes their rows:
+/// half_quad(line, candidates[j], 0) at 2j, (…, 1) at 2j + 1.
+std::vector<Quad> half_quads(const LayoutLine& line, const std::vector<std::size_t>& candidates);
 
 /// Splits each candidate whose two halves both read as characters: half_rows[2j]
 /// and half_rows[2j + 1] are the classifier's distributions for

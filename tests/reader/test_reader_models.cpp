@@ -113,6 +113,16 @@ TEST_CASE("options: ROI, allowlist, pattern and verification", "[reader]") {
     o.rois = {cv::Rect(0, 0, s.image.cols, s.image.rows)};
     CHECK(reader.read(s.image, o).text() == full.text());
   }
+  SECTION("an ROI with nothing in it, before or after the text's, leaves the reading as it is") {
+    ocr2s::ReadOptions o;
+    const cv::Rect whole(0, 0, s.image.cols, s.image.rows), speck(0, 0, 1, 1);
+    o.rois = {speck, whole};
+    CHECK(reader.read(s.image, o).text() == full.text());
+    o.rois = {whole, speck};
+    CHECK(reader.read(s.image, o).text() == full.text());
+    o.rois = {speck, whole, speck};
+    CHECK(reader.read(s.image, o).text() == full.text());
+  }
   SECTION("an allowlist with no charset character is an InputError") {
     ocr2s::ReadOptions o;
     o.allowlist = "ü";
