@@ -291,8 +291,8 @@ TEST_CASE("legibility floor: every character clears it, legible samples are unch
   off.min_contrast = 0.f;
   off.min_cnr = 0.f;
   SynthConfig on = off;
-  on.min_contrast = 12.f;
-  on.min_cnr = 3.f;
+  on.min_contrast = 6.f;
+  on.min_cnr = 4.f;
   const Generator g_off(off, 5), g_on(on, 5);
   auto legible = [&](const DebugSample& d) {
     for (std::size_t l = 0; l < d.cnr.size(); ++l) {

@@ -1322,6 +1322,15 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
     distractors_plane.push_back(plane_rect_quad(mk.rect));
   }
 
+  // The same scene without its characters (nor distractors), to measure how
+  // legible each character came out: compose and damage draw the same random
+  // numbers from a twin of rng whatever the ink, so only the marks differ.
+  cv::Mat bare_surface = surface.clone();
+  {
+    Rng twin = rng;
+    compose(twin, style, look, bare_surface, cv::Mat::zeros(canvas_size, CV_32F), ghost, h_ref);
+    draw_damage(twin, bare_surface, origin, damage, damage_scratch);
+  }
   compose(rng, style, look, surface, ink, ghost, h_ref);
   draw_damage(rng, surface, origin, damage, damage_scratch);
   for (const auto& q : damage) distractors_plane.push_back(q);
@@ -1376,15 +1385,22 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
     }
   }
 
-  std::vector<cv::Rect> char_boxes;
+  std::vector<CharBox> char_boxes;
   for (const auto& line : s.lines)
     for (const auto& c : line.chars) {
       const cv::Rect2f b = c.quad.bounds();
-      char_boxes.emplace_back(cv::Point(static_cast<int>(std::floor(b.x)), static_cast<int>(std::floor(b.y))),
-                              cv::Point(static_cast<int>(std::ceil(b.br().x)), static_cast<int>(std::ceil(b.br().y))));
+      char_boxes.push_back(
+          {cv::Rect(cv::Point(static_cast<int>(std::floor(b.x)), static_cast<int>(std::floor(b.y))),
+                    cv::Point(static_cast<int>(std::ceil(b.br().x)),
+                              static_cast<int>(std::ceil(b.br().y)))),
+           c.quad.height()});
     }
-  const std::vector<Legibility> leg =
-      degrade(rng, s.image, std::min(min_img_h, h_ref * static_cast<float>(scale)), char_boxes);
+  cv::Mat bare8;
+  bare_surface.convertTo(bare8, CV_8UC3);
+  const std::vector<Legibility> leg = degrade(
+      rng, s.image,
+      warp_to_image(bare8, origin, warp, cv::Rect(0, 0, img_w, img_h), cv::BORDER_REPLICATE),
+      std::min(min_img_h, h_ref * static_cast<float>(scale)), char_boxes);
   std::size_t k = 0;
   for (const auto& line : s.lines) {
     out.contrast.emplace_back();

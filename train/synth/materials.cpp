@@ -147,34 +147,60 @@ void add_specular(Rng& rng, cv::Mat& surface, float strength) {
 
 namespace {
 
-/// Grey levels between the 1st and 99th percentile of an 8-bit box.
-float percentile_range(const cv::Mat& gray8) {
-  int hist[256] = {};
-  for (int y = 0; y < gray8.rows; ++y) {
-    const uchar* p = gray8.ptr<uchar>(y);
-    for (int x = 0; x < gray8.cols; ++x) ++hist[p[x]];
-  }
-  const long long n = static_cast<long long>(gray8.total());
-  const long long cut = n / 100;
-  long long seen = 0;
-  int lo = 0, hi = 255;
-  for (int v = 0; v < 256; ++v) {
-    seen += hist[v];
-    if (seen > cut) { lo = v; break; }
-  }
-  seen = 0;
-  for (int v = 255; v >= 0; --v) {
-    seen += hist[v];
-    if (seen > cut) { hi = v; break; }
-  }
-  return static_cast<float>(std::max(0, hi - lo));
+/// RMS of a float box.
+float rms(const cv::Mat& m) {
+  return static_cast<float>(std::sqrt(m.dot(m) / static_cast<double>(m.total())));
+}
+
+/// One character's legibility from its box in three renderings of the scene:
+/// `clean` (with the character, before noise), `bare` (the same scene without
+/// any character, through the same light, blur and resolution loss) and `final`
+/// (what the camera delivered); `height` is the character's cap height.
+///
+/// Everything is measured at the scale of a stroke: an eye, or a network,
+/// integrates over a stroke's width, so fine grain hides a large character less
+/// than a small one.
+Legibility measure_legibility(const cv::Mat& clean, const cv::Mat& bare, const cv::Mat& final,
+                              float height) {
+  const double stroke = std::max(0.5, 0.05 * height);
+  auto at_stroke_scale = [&](cv::Mat m) {
+    cv::GaussianBlur(m, m, cv::Size(0, 0), stroke, stroke, cv::BORDER_REFLECT);
+    return m;
+  };
+  cv::Mat clean_f, bare_f, final_f;
+  clean.convertTo(clean_f, CV_32F);
+  bare.convertTo(bare_f, CV_32F);
+  final.convertTo(final_f, CV_32F);
+  // The character's own mark: what drawing it changed, wherever that is (ink,
+  // relief shading, an etch's bright rim). Its 99th percentile is the mark's
+  // peak, which a '.' covering 5 % of its box still reaches.
+  cv::Mat mark = cv::abs(at_stroke_scale(clean_f - bare_f));
+  mark = mark.reshape(1, 1).clone();
+  const int k = static_cast<int>(mark.total() - 1 - mark.total() / 100);
+  std::nth_element(mark.ptr<float>(), mark.ptr<float>() + k, mark.ptr<float>() + mark.total());
+  const float signal = mark.at<float>(k);
+  // What competes with it: sensor noise and JPEG (final - clean), and the
+  // surface's own structure at the scale of a stroke (grain, brushing,
+  // scratches, texture under it): the bare box band-passed between one and two
+  // stroke widths, so light gradients and shadow edges, which do not hide a
+  // character, are left out.
+  cv::Mat smooth;
+  const double broad = 2.0 * stroke;
+  cv::GaussianBlur(bare_f, smooth, cv::Size(0, 0), broad, broad, cv::BORDER_REFLECT);
+  const float texture = rms(at_stroke_scale(bare_f - smooth));
+  const float noise = rms(at_stroke_scale(final_f - clean_f));
+  return {signal, signal / std::max(std::sqrt(noise * noise + texture * texture), 0.5f)};
 }
 
 }  // namespace
 
-std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, float min_char_height, const std::vector<cv::Rect>& char_boxes) {
+std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, cv::Mat bare, float min_char_height,
+                                const std::vector<CharBox>& chars) {
   const float h = std::max(6.f, min_char_height);
   const cv::Size size = img.size();
+  CV_Assert(bare.size() == size && bare.type() == img.type());
+  // Light, blur and resolution loss act on the bare scene exactly as on the image.
+  cv::Mat* const both[2] = {&img, &bare};
   // Light: uneven illumination and a cast shadow, as one gain field.
   cv::Mat gain;
   if (rng.chance(0.6)) gain = smooth_field(rng, size, 3, static_cast<float>(rng.uniform(0.55, 0.9)), 1.1f);
@@ -193,11 +219,13 @@ std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, float min_char_height, c
     }
   }
   if (!gain.empty()) {
-    for (int y = 0; y < size.height; ++y) {
-      const float* g = gain.ptr<float>(y);
-      uchar* p = img.ptr<uchar>(y);
-      for (int x = 0; x < size.width; ++x) {
-        for (int c = 0; c < 3; ++c) p[3 * x + c] = cv::saturate_cast<uchar>(p[3 * x + c] * g[x]);
+    for (cv::Mat* m : both) {
+      for (int y = 0; y < size.height; ++y) {
+        const float* g = gain.ptr<float>(y);
+        uchar* p = m->ptr<uchar>(y);
+        for (int x = 0; x < size.width; ++x) {
+          for (int c = 0; c < 3; ++c) p[3 * x + c] = cv::saturate_cast<uchar>(p[3 * x + c] * g[x]);
+        }
       }
     }
   }
@@ -205,7 +233,7 @@ std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, float min_char_height, c
   const double r = rng.uniform();
   if (r < 0.35) {
     const double sigma = rng.uniform(0.3, std::max(0.35, std::min(2.5, 0.06 * h)));
-    cv::GaussianBlur(img, img, cv::Size(0, 0), sigma);
+    for (cv::Mat* m : both) cv::GaussianBlur(*m, *m, cv::Size(0, 0), sigma);
   } else if (r < 0.5) {
     const int len = std::max(2, static_cast<int>(rng.uniform(2, std::max(3.0, 0.15 * h))));
     const double ang = rng.uniform(0, CV_PI);
@@ -214,18 +242,22 @@ std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, float min_char_height, c
     const cv::Point2f d(static_cast<float>(std::cos(ang) * len / 2), static_cast<float>(std::sin(ang) * len / 2));
     cv::line(k, c - d, c + d, cv::Scalar(1), 1, cv::LINE_AA);
     k /= cv::sum(k)[0];
-    cv::filter2D(img, img, -1, k);
+    for (cv::Mat* m : both) cv::filter2D(*m, *m, -1, k);
   }
   // Low resolution: down and up again.
   if (rng.chance(0.2) && h > 16) {
     const double s = rng.uniform(std::max(0.35, 9.0 / h), 0.8);
-    cv::Mat small;
-    cv::resize(img, small, cv::Size(), s, s, cv::INTER_AREA);
-    cv::resize(small, img, size, 0, 0, cv::INTER_LINEAR);
+    for (cv::Mat* m : both) {
+      cv::Mat small;
+      cv::resize(*m, small, cv::Size(), s, s, cv::INTER_AREA);
+      cv::resize(small, *m, size, 0, 0, cv::INTER_LINEAR);
+    }
   }
-  // What the camera resolved, before noise: the reference for legibility.
-  cv::Mat clean_gray;
+  // What the camera resolved, before noise, with and without the characters:
+  // the references for legibility.
+  cv::Mat clean_gray, bare_gray;
   cv::cvtColor(img, clean_gray, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(bare, bare_gray, cv::COLOR_BGR2GRAY);
   // Sensor noise: luminance, plus a little chroma.
   const float sigma = static_cast<float>(rng.uniform(0.5, 9.0));
   cv::RNG cvrng(rng.fork());
@@ -258,17 +290,13 @@ std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, float min_char_height, c
   cv::Mat final_gray;
   cv::cvtColor(img, final_gray, cv::COLOR_BGR2GRAY);
   const cv::Rect whole(0, 0, size.width, size.height);
-  for (const cv::Rect& box : char_boxes) {
-    const cv::Rect r = box & whole;
+  for (const CharBox& c : chars) {
+    const cv::Rect r = c.box & whole;
     if (r.area() < 4) {
       legibility.push_back({std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()});
       continue;
     }
-    const float contrast = percentile_range(clean_gray(r));
-    cv::Mat diff;
-    cv::subtract(final_gray(r), clean_gray(r), diff, cv::noArray(), CV_32F);
-    const float rms = static_cast<float>(std::sqrt(diff.dot(diff) / static_cast<double>(r.area())));
-    legibility.push_back({contrast, contrast / std::max(rms, 0.5f)});
+    legibility.push_back(measure_legibility(clean_gray(r), bare_gray(r), final_gray(r), c.height));
   }
   return legibility;
 }

@@ -21,20 +21,35 @@ cv::Mat make_surface(Rng& rng, cv::Size size, Surface kind, cv::Scalar base);
 /// Adds a broad soft highlight band (specular reflection) of peak `strength`.
 void add_specular(Rng& rng, cv::Mat& surface, float strength);
 
-/// How legible one character came out of degrade().
+/// How legible one character came out of degrade(), measured on its own mark:
+/// the difference between the scene drawn with and without the characters, at
+/// the scale of a stroke (Gaussian σ = 0.05 × cap height).
 struct Legibility {
-  /// Grey levels between the 1st and 99th percentile of its box after light, blur
-  /// and resolution loss, before noise: how far ink and surface differ.
+  /// Grey levels the character changed its box by (99th percentile of the
+  /// absolute difference), after light, blur and resolution loss, before noise.
   float contrast = 0.f;
-  /// That contrast over the RMS of what sensor noise and JPEG changed in the box.
+  /// That contrast over what competes with it in the box: the RMS of what sensor
+  /// noise and JPEG changed, and of the bare surface's structure finer than a
+  /// quarter of the character (grain, texture, scratches; not smooth shading),
+  /// added in quadrature.
   float cnr = 0.f;
+};
+
+/// A character for degrade() to measure: its bounding box (image pixels) and
+/// cap height.
+struct CharBox {
+  cv::Rect box;
+  float height = 0.f;
 };
 
 /// Per-sample camera degradations, scaled to the smallest character height so
 /// text stays legible: uneven light, shadow, defocus / motion blur, low
-/// resolution, sensor noise, JPEG artefacts. `img` is CV_8UC3, changed in place.
-/// Returns the legibility of each box of `char_boxes` (image pixels; a box
-/// outside the image gets +infinity).
-std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, float min_char_height, const std::vector<cv::Rect>& char_boxes);
+/// resolution, sensor noise, JPEG artefacts. `img` is CV_8UC3, changed in place;
+/// `bare` is the same scene without its characters (same size and type), which
+/// goes through the same light, blur and resolution loss to measure them.
+/// Returns the legibility of each of `chars` (a box outside the image gets
+/// +infinity).
+std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, cv::Mat bare, float min_char_height,
+                                const std::vector<CharBox>& chars);
 
 }  // namespace ocr2s::synth

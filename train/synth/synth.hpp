@@ -69,13 +69,14 @@ struct SynthConfig {
   bool fill_max_size = false;
   int max_lines = 4;
   /// Legibility floor: a sample whose weakest character, as the camera left it,
-  /// has less contrast (grey levels, 1st–99th percentile of its box before noise)
-  /// or a lower contrast-to-noise ratio than this is drawn again (a new draw for
-  /// the same index, up to kMaxLegibilityDraws). Below about 3 a character is
-  /// noise to any reader, people included (docs/DATA_FORMATS.md); 0 turns the
-  /// floor off.
-  float min_contrast = 12.f;
-  float min_cnr = 3.f;
+  /// has a mark of fewer grey levels than `min_contrast` or a contrast-to-noise
+  /// ratio below `min_cnr` is drawn again (a new draw for the same index, up to
+  /// kMaxLegibilityDraws). Both are measured on the character's own mark (the
+  /// scene with and without it) at the scale of a stroke; below a ratio of
+  /// about 4 a character is noise to any reader, people included
+  /// (docs/DATA_FORMATS.md). 0 turns the floor off.
+  float min_contrast = 6.f;
+  float min_cnr = 4.f;
 };
 
 /// Draws tried per index before the generator keeps an illegible sample.
@@ -98,8 +99,8 @@ struct CharInk {
 struct DebugSample {
   Sample sample;
   std::vector<std::vector<CharInk>> ink;  ///< [line][char], parallel to sample.lines
-  /// Each character's contrast (grey levels, 1st–99th percentile of its box
-  /// before noise) and contrast-to-noise ratio, as the camera left them;
+  /// Each character's contrast (grey levels of its own mark, before noise) and
+  /// contrast-to-noise ratio, as the camera left them (synth::Legibility);
   /// [line][char], parallel to sample.lines.
   std::vector<std::vector<float>> contrast, cnr;
 };
