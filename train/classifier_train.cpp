@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <sstream>
@@ -173,6 +174,8 @@ struct ClassifierTrainer::Impl {
   std::discrete_distribution<int> class_dist;  // over `classes`
   ClassifierModel model;
   std::vector<double> prior;                   // class frequencies of the pool (add-one)
+  std::optional<ClassifierModel> teacher;      // o.teacher, loaded
+  torch::Tensor teacher_adjust;                // its logit adjustment, [1, C], to take off
   // Fine-tuning: the base's logit adjustment, kept out of the bias while training
   // and added to the logits when evaluating and to the bias when saving.
   std::vector<float> pending;
@@ -240,6 +243,27 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
     if (m.o.hidden >= 0) arch.hidden = m.o.hidden;
     m.model = charcls::make_classifier_model(m.charset, m.o.crop, arch);
   }
+  if (!m.o.teacher.empty()) {
+    m.teacher = charcls::load_classifier_model(m.o.teacher);
+    if (m.teacher->charset.labels != m.charset.labels) {
+      throw InputError("classifier training: teacher " + m.o.teacher +
+                       " has another charset than the model it teaches (class for class)");
+    }
+    if (m.teacher->crop.size != m.model.crop.size ||
+        m.teacher->crop.height_factor != m.model.crop.height_factor) {
+      throw InputError("classifier training: teacher " + m.o.teacher +
+                       " reads another crop geometry");
+    }
+    if (!(m.o.distill_weight >= 0.f && m.o.distill_weight <= 1.f) ||
+        !(m.o.distill_temperature > 0.f)) {
+      throw InputError(
+          "classifier training: distillation weight must lie in [0, 1] and temperature be > 0");
+    }
+    std::vector<float> adjust = m.teacher->logit_adjust;
+    adjust.resize(static_cast<std::size_t>(m.charset.num_classes()), 0.f);
+    m.teacher_adjust = torch::tensor(adjust).unsqueeze(0);
+    m.teacher->net->eval();
+  }
   m.model.train_seed = static_cast<std::int64_t>(m.o.seed);
   m.model.train_command = m.o.command;
   m.peak_lr = m.o.lr > 0 ? m.o.lr : (m.o.base.empty() ? 3e-3 : 1e-3);
@@ -290,7 +314,21 @@ float ClassifierTrainer::step() {
   torch::Tensor x = m.inputs(batch, &m.o.aug, m.rng);
   torch::Tensor y = torch::tensor(labels, torch::kLong);
   m.model.net->train();
-  torch::Tensor loss = torch::nn::functional::cross_entropy(m.model.net->forward(x), y);
+  const torch::Tensor logits = m.model.net->forward(x);
+  torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+  if (m.teacher) {
+    torch::Tensor soft;
+    {
+      torch::NoGradGuard no_grad;
+      soft = torch::softmax(
+          (m.teacher->net->forward(x) - m.teacher_adjust) / m.o.distill_temperature, 1);
+    }
+    const double t = m.o.distill_temperature, w = m.o.distill_weight;
+    const torch::Tensor kl = torch::nn::functional::kl_div(
+        torch::log_softmax(logits / t, 1), soft,
+        torch::nn::functional::KLDivFuncOptions().reduction(torch::kBatchMean));
+    loss = (1.0 - w) * loss + w * t * t * kl;
+  }
   m.opt->zero_grad();
   loss.backward();
   m.opt->step();

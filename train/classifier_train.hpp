@@ -38,6 +38,16 @@ struct TrainClassifierOptions {
   /// classes keep their accuracy (0: none).
   int replay_images = 1500;
   bool charset_given = false;  ///< set when --charset was passed (union with the base)
+  // ---- distillation ----
+  /// A trained model to learn from as well as from the labels (knowledge
+  /// distillation, Hinton et al. 2015): the loss is (1 − w)·cross-entropy +
+  /// w·T²·KL(teacher ‖ student), both softened by T, the teacher seeing the same
+  /// augmented crops. Its charset must be the student's, class for class; its
+  /// logit adjustment is taken off, so it teaches the class-balanced scores the
+  /// student learns. Empty: none.
+  std::string teacher;
+  float distill_weight = 0.5f;      ///< w
+  float distill_temperature = 2.f;  ///< T
   // ---- model ----
   charcls::CropSpec crop;    ///< crop geometry of a fresh model (a base model keeps its own)
   /// Conv widths of a fresh model (the first conv at stride 1, each later one at

@@ -31,6 +31,10 @@ std::string command_line(const train::TrainClassifierOptions& o) {
     for (std::size_t i = 0; i < o.channels.size(); ++i) s << (i ? "," : "") << o.channels[i];
   }
   if (o.base.empty() && o.hidden >= 0) s << " --hidden " << o.hidden;
+  if (!o.teacher.empty()) {
+    s << " --teacher " << o.teacher << " --distill-weight " << o.distill_weight
+      << " --distill-temperature " << o.distill_temperature;
+  }
   s << " --out " << o.out;
   if (o.epochs > 0) {
     s << " --epochs " << o.epochs;
@@ -74,6 +78,18 @@ const Registrar kTrainClassifier(
       app.add_option("--replay-images", o->replay_images,
                      "Synthetic images of the base charset mixed in while fine-tuning (0: none)")
           ->check(CLI::Range(0, 10000000))
+          ->capture_default_str();
+      app.add_option(
+          "--teacher", o->teacher,
+          "Also learn from this trained model's softened outputs (knowledge distillation; same "
+          "charset and crop geometry)");
+      app.add_option("--distill-weight", o->distill_weight,
+                     "Weight of the teacher's term in the loss, 0-1")
+          ->check(CLI::Range(0.0, 1.0))
+          ->capture_default_str();
+      app.add_option("--distill-temperature", o->distill_temperature,
+                     "Temperature both outputs are softened by for distillation")
+          ->check(CLI::Range(0.1, 100.0))
           ->capture_default_str();
       app.add_option("--channels", o->channels,
                      "Conv widths of a fresh network, e.g. 32,64,128 (default); a --base keeps its own")

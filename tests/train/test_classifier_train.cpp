@@ -284,3 +284,44 @@ TEST_CASE("classifier fine-tuning adds a new character and keeps the old ones", 
   const charcls::Classifier cls(cfg);
   CHECK(cls.charset().labels == cs.labels);
 }
+
+TEST_CASE("classifier training: a student learns from a teacher's outputs", "[train]") {
+  assemble::Charset cs;
+  cs.labels = {"0", "1", "7", "-", "X"};
+  const auto train = drawn_samples(cs.labels, 40, 1);
+  const auto val = drawn_samples(cs.labels, 20, 2);
+  TrainClassifierOptions o;
+  o.steps = 60;
+  o.batch = 32;
+  o.warmup = 10;
+  o.seed = 3;
+  ClassifierTrainer teacher(o, cs, train);
+  for (int i = 0; i < 60; ++i) teacher.step();
+  const std::string dir = temp_dir("distill");
+  teacher.save(dir + "/teacher.pt");
+
+  // Taught by the teacher alone (weight 1: no label term), a fresh student of
+  // another width learns the true classes even from crops whose labels are all
+  // wrong (rotated by one class); from the labels it would learn the rotation.
+  auto wrong = train;
+  for (auto& s : wrong) s.label = (s.label + 1) % cs.num_classes();
+  TrainClassifierOptions so = o;
+  so.seed = 4;
+  so.channels = {8, 16, 24};
+  so.teacher = dir + "/teacher.pt";
+  so.distill_weight = 1.f;
+  ClassifierTrainer student(so, cs, wrong);
+  const ClassifierEval before = student.evaluate(val);
+  for (int i = 0; i < 60; ++i) student.step();
+  const ClassifierEval after = student.evaluate(val);
+  INFO("student val accuracy " << before.char_accuracy() << " -> " << after.char_accuracy());
+  CHECK(after.char_accuracy() >= 0.8);
+  CHECK(after.nll < 0.5 * before.nll);
+
+  // A teacher of another charset is refused.
+  assemble::Charset other = cs;
+  other.labels.back() = "Y";
+  CHECK_THROWS_AS(ClassifierTrainer(so, other, drawn_samples(other.labels, 4, 1)), InputError);
+  so.teacher = dir + "/missing.pt";
+  CHECK_THROWS_AS(ClassifierTrainer(so, cs, train), ModelError);
+}
