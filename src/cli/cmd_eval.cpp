@@ -2,9 +2,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -154,11 +156,23 @@ int run(const Options& o) {
 
   Tally all;
   std::map<std::string, Tally> by_style;
+  // Synthetic sets: accuracy against how faint the hardest character is.
+  const std::vector<std::pair<float, const char*>> bands = {
+      {5.f, "< 5"},
+      {10.f, "5-10"},
+      {20.f, "10-20"},
+      {std::numeric_limits<float>::infinity(), ">= 20"}};
+  std::vector<Tally> by_band(bands.size());
   std::map<std::pair<std::string, std::string>, int> confusions;
   std::vector<double> ms;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     all.add(outcomes[i]);
     if (!rows[i].style.empty()) by_style[rows[i].style].add(outcomes[i]);
+    if (!std::isnan(rows[i].legibility)) {
+      std::size_t b = 0;
+      while (b + 1 < bands.size() && !(rows[i].legibility < bands[b].first)) ++b;
+      by_band[b].add(outcomes[i]);
+    }
     for (const auto& c : outcomes[i].confusions) ++confusions[c];
     if (!outcomes[i].failed) ms.push_back(outcomes[i].ms);
   }
@@ -170,6 +184,16 @@ int run(const Options& o) {
   std::printf("|------------|-------:|--------:|---------:|------:|----------:|----------:|\n");
   for (const auto& [name, t] : by_style) print_row(name, t);
   print_row("all", all);
+  if (std::any_of(by_band.begin(), by_band.end(), [](const Tally& t) { return t.n > 0; })) {
+    std::printf(
+        "\nby legibility (the weakest character's contrast-to-noise ratio, labels.tsv column):\n");
+    std::printf(
+        "| legibility | images | exact %% | strict %% | CER %% | misread %% | no-read %% |\n");
+    std::printf("|------------|-------:|--------:|---------:|------:|----------:|----------:|\n");
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+      if (by_band[b].n > 0) print_row(bands[b].second, by_band[b]);
+    }
+  }
   std::printf("\nspeed: %.2f images/s on %d thread(s); per image p50 %.1f ms, p95 %.1f ms\n",
               rows.size() / std::max(wall, 1e-9), std::max(1, o.threads), p50, p95);
   std::printf("gate: min_confidence %s; misread = wrong and not flagged, no-read = flagged\n",
@@ -209,6 +233,9 @@ int run(const Options& o) {
     nlohmann::json j = {{"labels", o.labels}, {"all", all.json()}, {"p50_ms", p50}, {"p95_ms", p95},
                         {"images_per_s", rows.size() / std::max(wall, 1e-9)}};
     for (const auto& [name, t] : by_style) j["styles"][name] = t.json();
+    for (std::size_t b = 0; b < bands.size(); ++b) {
+      if (by_band[b].n > 0) j["legibility"][bands[b].second] = by_band[b].json();
+    }
     std::ofstream(o.out) << j.dump(2) << "\n";
   }
   return all.failed > 0 ? 1 : 0;

@@ -1,5 +1,6 @@
 #include "cli/labels.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -29,11 +30,12 @@ std::vector<LabelRow> read_labels(const std::string& path) {
   std::string line;
   if (!std::getline(in, line)) throw InputError(path + ": empty labels file (a header row is required)");
   const auto head = split_tabs(line);
-  int ci = -1, ct = -1, cs = -1;
+  int ci = -1, ct = -1, cs = -1, cl = -1;
   for (int i = 0; i < static_cast<int>(head.size()); ++i) {
     if (head[i] == "image") ci = i;
     if (head[i] == "text") ct = i;
     if (head[i] == "style") cs = i;
+    if (head[i] == "legibility") cl = i;
   }
   if (ci < 0 || ct < 0) throw InputError(path + ": header row must name the columns 'image' and 'text'");
   const auto base = std::filesystem::path(path).parent_path();
@@ -53,6 +55,14 @@ std::vector<LabelRow> read_labels(const std::string& path) {
     r.path = p.is_absolute() ? r.image : (base / p).string();
     r.text = unescape_lines(f[ct]);
     if (cs >= 0 && cs < static_cast<int>(f.size())) r.style = f[cs];
+    if (cl >= 0 && cl < static_cast<int>(f.size()) && !f[cl].empty()) {
+      char* end = nullptr;
+      r.legibility = std::strtof(f[cl].c_str(), &end);
+      if (end == f[cl].c_str() || *end != '\0') {
+        throw InputError(path + ":" + std::to_string(number) + ": legibility \"" + f[cl] +
+                         "\" is not a number");
+      }
+    }
     rows.push_back(std::move(r));
   }
   return rows;

@@ -2,6 +2,7 @@
 // row, a literal backslash-n between the lines of one image.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -12,10 +13,14 @@ struct LabelRow {
   std::string path;   ///< resolved against the labels file's folder
   std::string text;   ///< lines joined by '\n'
   std::string style;  ///< empty when the file has no style column
+  /// The `legibility` column (synth's weakest character's contrast-to-noise
+  /// ratio); NaN when the file has none or the field is empty.
+  float legibility = std::numeric_limits<float>::quiet_NaN();
 };
 
 /// Reads a labels.tsv; columns are found by the header names `image`, `text` and
-/// optionally `style`. Throws InputError naming the file and line on malformed rows.
+/// optionally `style` and `legibility`; others are ignored. Throws InputError naming the file and
+/// line on malformed rows.
 std::vector<LabelRow> read_labels(const std::string& path);
 
 }  // namespace ocr2s::cli

@@ -126,6 +126,27 @@ TEST_CASE("eval: figures per style from labels.tsv", "[cli]") {
   CHECK(exact <= 100.0);
 }
 
+TEST_CASE("eval: figures by legibility from a synth folder's labels.tsv", "[cli]") {
+  const fs::path dir = fs::temp_directory_path() / "ocr2s_test_cli_legibility";
+  fs::remove_all(dir);
+  REQUIRE(sh(kCli + " synth --out " + dir.string() + " --count 6 --seed 78 > /dev/null 2>&1") == 0);
+  const auto rows = lines_of(dir / "labels.tsv");
+  REQUIRE(rows.size() == 7);
+  CHECK(rows[0] == "image\ttext\tstyle\tlegibility");
+  const fs::path json = dir / "eval.json";
+  REQUIRE(sh(kCli + " eval --labels " + (dir / "labels.tsv").string() + " --out " + json.string() +
+             " > /dev/null") == 0);
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  int banded = 0;
+  for (const auto& [band, t] : j["legibility"].items()) banded += t["images"].get<int>();
+  CHECK(banded == 6);  // every generated image has its weakest character's ratio
+
+  // A value that is not a number is an error naming the line, not a silent NaN.
+  std::ofstream(dir / "bad.tsv") << "image\ttext\tlegibility\nimages/000000.png\tX\tfaint\n";
+  CHECK(sh(kCli + " eval --labels " + (dir / "bad.tsv").string() + " > /dev/null 2>&1") != 0);
+}
+
 TEST_CASE("read --resume after kill -9 finishes with every image exactly once", "[cli]") {
   const fs::path dir = make_folder("resume", 40);
   const fs::path out = dir / "out.jsonl";

@@ -1,6 +1,7 @@
 // The generator's contracts that do not need pixels measured: determinism, the
 // data formats, charset parsing and the crop export's naming.
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -170,12 +171,16 @@ TEST_CASE("JSON Lines annotations round-trip", "[synth]") {
 }
 
 TEST_CASE("labels.tsv rows", "[synth]") {
-  CHECK(labels_tsv_header() == "image\ttext\tstyle");
+  CHECK(labels_tsv_header() == "image\ttext\tstyle\tlegibility");
   Sample s;
   s.style = Style::kDotMatrix;
   s.lines.push_back({"LOT 42", {}, ""});
   s.lines.push_back({"A\\B", {}, ""});
-  CHECK(labels_tsv_row("images/000000.png", s) == "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix");
+  CHECK(labels_tsv_row("images/000000.png", s) ==
+        "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix\t");
+  s.weakest_cnr = 7.26f;
+  CHECK(labels_tsv_row("images/000000.png", s) ==
+        "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix\t7.3");
 }
 
 TEST_CASE("crop folder names", "[synth]") {
@@ -307,6 +312,10 @@ TEST_CASE("legibility floor: every character clears it, legible samples are unch
   for (std::uint64_t i = 0; i < 150; ++i) {
     const DebugSample a = g_off.generate_debug(i), b = g_on.generate_debug(i);
     CHECK(legible(b));
+    float weakest = std::numeric_limits<float>::infinity();
+    for (const auto& line : b.cnr)
+      for (float c : line) weakest = std::min(weakest, c);
+    CHECK(b.sample.weakest_cnr == weakest);  // what labels.tsv's legibility column reports
     const bool same = a.sample.image.size() == b.sample.image.size() &&
                       cv::norm(a.sample.image, b.sample.image, cv::NORM_INF) == 0;
     if (legible(a)) {

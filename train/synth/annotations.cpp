@@ -2,6 +2,7 @@
 // to 1/100 px: enough for any training target, and it keeps files small and the
 // output byte-identical for a seed.
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -126,7 +127,9 @@ Annotation make_annotation(const Sample& s, std::string image) {
   return a;
 }
 
-std::string labels_tsv_header() { return "image\ttext\tstyle"; }
+std::string labels_tsv_header() {
+  return "image\ttext\tstyle\tlegibility";
+}
 
 std::string escape_tsv_text(const std::vector<LineAnn>& lines) {
   std::string text;
@@ -135,7 +138,13 @@ std::string escape_tsv_text(const std::vector<LineAnn>& lines) {
 }
 
 std::string labels_tsv_row(const std::string& image, const Sample& s) {
-  return image + "\t" + escape_tsv_text(s.lines) + "\t" + style_name(s.style);
+  std::string legibility;
+  if (std::isfinite(s.weakest_cnr)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(s.weakest_cnr));
+    legibility = buf;
+  }
+  return image + "\t" + escape_tsv_text(s.lines) + "\t" + style_name(s.style) + "\t" + legibility;
 }
 
 }  // namespace ocr2s::synth

@@ -916,6 +916,8 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
     }
     if (legible) break;
   }
+  for (const auto& line : d.cnr)
+    for (float c : line) d.sample.weakest_cnr = std::min(d.sample.weakest_cnr, c);
   return d;
 }
 
