@@ -122,6 +122,11 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
     CropSample s;
     s.label = label;
     s.style = static_cast<int>(sample.style);
+    if (c.line >= 0 && c.index >= 0) {
+      s.legibility = sample.lines[static_cast<std::size_t>(c.line)]
+                         .chars[static_cast<std::size_t>(c.index)]
+                         .cnr;
+    }
     s.patch = c.gray8;
     s.core = cv::Rect2f(0.f, 0.f, static_cast<float>(c.gray8.cols), static_cast<float>(c.gray8.rows));
     out.push_back(std::move(s));

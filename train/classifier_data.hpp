@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct CropSample {
   cv::Rect2f core;      ///< the crop box inside `patch`
   int label = 0;        ///< class index; the charset's reject_class() = not a character
   int style = -1;       ///< synth::Style as int; -1 = unknown (folder data)
+  /// The character's contrast-to-noise ratio (synth::CharAnn::cnr); +infinity
+  /// when unknown (folder data, reject crops).
+  float legibility = std::numeric_limits<float>::infinity();
 };
 
 /// Style index used for samples without a style in per-style reports.

@@ -170,6 +170,7 @@ struct ClassifierTrainer::Impl {
   assemble::Charset charset;
   std::vector<CropSample> samples;
   std::vector<std::vector<int>> by_class;
+  std::vector<std::vector<int>> draw_pool;  // by_class with faint crops repeated faint_weight times
   std::vector<int> classes;                   // classes that have samples
   std::discrete_distribution<int> class_dist;  // over `classes`
   ClassifierModel model;
@@ -268,13 +269,18 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
   m.model.train_command = m.o.command;
   m.peak_lr = m.o.lr > 0 ? m.o.lr : (m.o.base.empty() ? 3e-3 : 1e-3);
 
+  if (m.o.faint_weight < 1)
+    throw InputError("classifier training: faint_weight must be at least 1");
   m.by_class.assign(m.charset.num_classes(), {});
+  m.draw_pool.assign(m.charset.num_classes(), {});
   for (std::size_t i = 0; i < m.samples.size(); ++i) {
     const int l = m.samples[i].label;
     if (l < 0 || l >= m.charset.num_classes()) {
       throw InputError("classifier training: sample label " + std::to_string(l) + " out of range");
     }
     m.by_class[l].push_back(static_cast<int>(i));
+    m.draw_pool[l].insert(m.draw_pool[l].end(), static_cast<std::size_t>(pool_copies(i)),
+                          static_cast<int>(i));
   }
   double total = 0;
   for (int k = 0; k < m.charset.num_classes(); ++k) {
@@ -296,6 +302,11 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
 
 ClassifierTrainer::~ClassifierTrainer() = default;
 
+int ClassifierTrainer::pool_copies(std::size_t i) const {
+  const Impl& m = *impl_;
+  return m.samples.at(i).legibility < m.o.faint_below ? m.o.faint_weight : 1;
+}
+
 float ClassifierTrainer::step() {
   Impl& m = *impl_;
   const double lr = m.lr_at(m.step);
@@ -306,7 +317,7 @@ float ClassifierTrainer::step() {
   std::vector<int64_t> labels;
   for (int b = 0; b < m.o.batch; ++b) {
     const int cls = m.classes[m.class_dist(m.rng)];
-    const auto& pool = m.by_class[cls];
+    const auto& pool = m.draw_pool[cls];
     const CropSample& s = m.samples[pool[m.rng() % pool.size()]];
     batch.push_back(&s);
     labels.push_back(s.label);

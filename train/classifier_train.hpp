@@ -68,6 +68,11 @@ struct TrainClassifierOptions {
   long val_every = 1000;     ///< validation + checkpoint (written to OUT) every N steps; 0: end only
   long log_every = 100;
   float reject_weight = 3.f; ///< sampling weight of the reject class relative to one character class
+  /// Within its class, a crop whose character's contrast-to-noise ratio is below
+  /// faint_below is drawn faint_weight times as often as the others (synthetic
+  /// crops; faint but legible characters are where the classifier errs most).
+  int faint_weight = 1;
+  float faint_below = 10.f;
   /// Fresh models: after training, add τ·log π_k to the output bias (π = class
   /// frequencies of the training pool, τ ∈ {0, ¼, ½, ¾, 1} picked for top-1 on the
   /// calibration crops). Training samples classes uniformly, so the network learns
@@ -144,6 +149,9 @@ class ClassifierTrainer {
   void save(const std::string& path, const std::string& notes = {}) const;
   /// Floating-point operations of one crop's forward pass.
   std::int64_t flops() const;
+  /// How many times sample `i` sits in its class's draw pool: faint_weight for a
+  /// faint crop, else 1.
+  int pool_copies(std::size_t i) const;
 
  private:
   struct Impl;

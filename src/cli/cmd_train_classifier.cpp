@@ -45,6 +45,8 @@ std::string command_line(const train::TrainClassifierOptions& o) {
   if (o.lr > 0) s << " --lr " << o.lr;
   s << " --seed " << o.seed << " --threads " << o.threads;
   if (!o.prior_adjust) s << " --no-prior-adjust";
+  if (o.faint_weight != 1)
+    s << " --faint-weight " << o.faint_weight << " --faint-below " << o.faint_below;
   return s.str();
 }
 
@@ -112,6 +114,17 @@ const Registrar kTrainClassifier(
           ->capture_default_str();
       app.add_option("--threads", o->threads, "Threads (LibTorch and data generation)")
           ->check(CLI::Range(1, 256))
+          ->capture_default_str();
+      app.add_option("--faint-weight", o->faint_weight,
+                     "Draw synthetic crops of faint characters (ratio below --faint-below) this "
+                     "many times as "
+                     "often within their class")
+          ->check(CLI::Range(1, 1000))
+          ->capture_default_str();
+      app.add_option("--faint-below", o->faint_below,
+                     "Contrast-to-noise ratio under which a character counts as faint "
+                     "(docs/DATA_FORMATS.md)")
+          ->check(CLI::Range(0.0, 1000.0))
           ->capture_default_str();
       app.add_flag("--no-prior-adjust", [o](std::int64_t) { o->prior_adjust = false; },
                    "Keep the class-balanced output (no logit adjustment to the data's class prior)");

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -172,6 +173,9 @@ TEST_CASE("classifier data: synthetic crops follow the inference geometry", "[tr
   for (std::size_t i = 0; i < exact.size(); ++i) {
     CHECK(exact[i].label == wide[i].label);
     rejects += exact[i].label == cs.reject_class();
+    // A character's crop knows how legible the generator made it; a reject's does not.
+    CHECK(std::isfinite(exact[i].legibility) == (exact[i].label != cs.reject_class()));
+    CHECK(exact[i].legibility == wide[i].legibility);
     CHECK(exact[i].patch.size() == cv::Size(32, 32));
     CHECK(wide[i].patch.size() == cv::Size(48, 48));
     // The core of the wide patch is the exact crop, resampled once more
@@ -324,4 +328,26 @@ TEST_CASE("classifier training: a student learns from a teacher's outputs", "[tr
   CHECK_THROWS_AS(ClassifierTrainer(so, other, drawn_samples(other.labels, 4, 1)), InputError);
   so.teacher = dir + "/missing.pt";
   CHECK_THROWS_AS(ClassifierTrainer(so, cs, train), ModelError);
+}
+
+TEST_CASE("classifier training: faint crops are drawn more often within their class", "[train]") {
+  assemble::Charset cs;
+  cs.labels = {"0", "1"};
+  auto train = drawn_samples(cs.labels, 3, 1);
+  train[0].legibility = 6.f;   // faint
+  train[1].legibility = 12.f;  // legible
+  // train[2] keeps +infinity: unknown, as for folder data
+  TrainClassifierOptions o;
+  o.steps = 1;
+  o.batch = 4;
+  o.faint_weight = 5;
+  o.faint_below = 10.f;
+  ClassifierTrainer t(o, cs, train);
+  CHECK(t.pool_copies(0) == 5);
+  CHECK(t.pool_copies(1) == 1);
+  CHECK(t.pool_copies(2) == 1);
+  o.faint_weight = 1;
+  CHECK(ClassifierTrainer(o, cs, train).pool_copies(0) == 1);
+  o.faint_weight = 0;
+  CHECK_THROWS_AS(ClassifierTrainer(o, cs, train), InputError);
 }

@@ -36,6 +36,10 @@ std::vector<Style> all_styles();
 struct CharAnn {
   std::string label;  ///< one UTF-8 code point
   Quad quad;
+  /// Contrast-to-noise ratio of the character as the camera left it
+  /// (synth::Legibility; docs/DATA_FORMATS.md); +infinity when not measured
+  /// (annotations read back from a file).
+  float cnr = std::numeric_limits<float>::infinity();
 };
 
 /// One line of text. `chars` are the non-space characters of `text`, in order;
