@@ -107,6 +107,12 @@ Outcome score(const std::string& label, const ReadResult* r) {
   return o;
 }
 
+void print_header(const char* first_column) {
+  std::printf("| %-10s | images | exact %% | strict %% | CER %% | misread %% | no-read %% |\n",
+              first_column);
+  std::printf("|------------|-------:|--------:|---------:|------:|----------:|----------:|\n");
+}
+
 void print_row(const std::string& name, const Tally& t) {
   const auto j = t.json();
   std::printf("| %-10s | %6d | %7.2f | %7.2f | %6.2f | %7.2f | %7.2f |\n", name.c_str(), t.n,
@@ -180,16 +186,13 @@ int run(const Options& o) {
   const double p50 = ms.empty() ? 0 : ms[ms.size() / 2];
   const double p95 = ms.empty() ? 0 : ms[std::min(ms.size() - 1, ms.size() * 95 / 100)];
 
-  std::printf("| style      | images | exact %% | strict %% | CER %% | misread %% | no-read %% |\n");
-  std::printf("|------------|-------:|--------:|---------:|------:|----------:|----------:|\n");
+  print_header("style");
   for (const auto& [name, t] : by_style) print_row(name, t);
   print_row("all", all);
   if (std::any_of(by_band.begin(), by_band.end(), [](const Tally& t) { return t.n > 0; })) {
     std::printf(
         "\nby legibility (the weakest character's contrast-to-noise ratio, labels.tsv column):\n");
-    std::printf(
-        "| legibility | images | exact %% | strict %% | CER %% | misread %% | no-read %% |\n");
-    std::printf("|------------|-------:|--------:|---------:|------:|----------:|----------:|\n");
+    print_header("legibility");
     for (std::size_t b = 0; b < bands.size(); ++b) {
       if (by_band[b].n > 0) print_row(bands[b].second, by_band[b]);
     }

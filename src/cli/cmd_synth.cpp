@@ -54,8 +54,7 @@ const Registrar kSynth(
           ->capture_default_str();
       app.add_option("--min-contrast", o->exp.config.min_contrast,
                      "Legibility floor: redraw a sample whose weakest character's own mark spans "
-                     "fewer grey levels "
-                     "(0: off)")
+                     "fewer grey levels (0: off)")
           ->check(CLI::Range(0.0, 255.0))
           ->capture_default_str();
       app.add_flag("--crops", o->exp.crops, "Also write classifier crops to crops/<label-dir>/");

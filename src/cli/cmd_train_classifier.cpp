@@ -117,8 +117,7 @@ const Registrar kTrainClassifier(
           ->capture_default_str();
       app.add_option("--faint-weight", o->faint_weight,
                      "Draw synthetic crops of faint characters (ratio below --faint-below) this "
-                     "many times as "
-                     "often within their class")
+                     "many times as often within their class")
           ->check(CLI::Range(1, 1000))
           ->capture_default_str();
       app.add_option("--faint-below", o->faint_below,

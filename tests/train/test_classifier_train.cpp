@@ -60,19 +60,27 @@ std::vector<CropSample> drawn_samples(const std::vector<std::string>& labels, in
   return out;
 }
 
-}  // namespace
-
-TEST_CASE("classifier training: a few steps lower the loss on hand-made crops", "[train]") {
-  assemble::Charset cs;
-  cs.labels = {"0", "1", "7", "-", "X"};
-  const auto train = drawn_samples(cs.labels, 40, 1);
-  const auto val = drawn_samples(cs.labels, 20, 2);
-
+// Sixty steps on five easy drawn glyphs: enough to learn them.
+TrainClassifierOptions quick_options() {
   TrainClassifierOptions o;
   o.steps = 60;
   o.batch = 32;
   o.warmup = 10;
   o.seed = 3;
+  return o;
+}
+
+const std::vector<std::string> kFiveGlyphs = {"0", "1", "7", "-", "X"};
+
+}  // namespace
+
+TEST_CASE("classifier training: a few steps lower the loss on hand-made crops", "[train]") {
+  assemble::Charset cs;
+  cs.labels = kFiveGlyphs;
+  const auto train = drawn_samples(cs.labels, 40, 1);
+  const auto val = drawn_samples(cs.labels, 20, 2);
+
+  const TrainClassifierOptions o = quick_options();
   ClassifierTrainer trainer(o, cs, train);
   const ClassifierEval before = trainer.evaluate(val);
   float first = 0, last = 0;
@@ -291,14 +299,10 @@ TEST_CASE("classifier fine-tuning adds a new character and keeps the old ones", 
 
 TEST_CASE("classifier training: a student learns from a teacher's outputs", "[train]") {
   assemble::Charset cs;
-  cs.labels = {"0", "1", "7", "-", "X"};
+  cs.labels = kFiveGlyphs;
   const auto train = drawn_samples(cs.labels, 40, 1);
   const auto val = drawn_samples(cs.labels, 20, 2);
-  TrainClassifierOptions o;
-  o.steps = 60;
-  o.batch = 32;
-  o.warmup = 10;
-  o.seed = 3;
+  const TrainClassifierOptions o = quick_options();
   ClassifierTrainer teacher(o, cs, train);
   for (int i = 0; i < 60; ++i) teacher.step();
   const std::string dir = temp_dir("distill");

@@ -1,9 +1,11 @@
 // JSON Lines annotations (docs/DATA_FORMATS.md). Coordinates are written rounded
 // to 1/100 px: enough for any training target, and it keeps files small and the
 // output byte-identical for a seed.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -137,11 +139,18 @@ std::string escape_tsv_text(const std::vector<LineAnn>& lines) {
   return tsv_escape(text);
 }
 
+float weakest_cnr(const Sample& s) {
+  float weakest = std::numeric_limits<float>::infinity();
+  for (const auto& line : s.lines)
+    for (const auto& c : line.chars) weakest = std::min(weakest, c.cnr);
+  return weakest;
+}
+
 std::string labels_tsv_row(const std::string& image, const Sample& s) {
   std::string legibility;
-  if (std::isfinite(s.weakest_cnr)) {
+  if (const float w = weakest_cnr(s); std::isfinite(w)) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(s.weakest_cnr));
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(w));
     legibility = buf;
   }
   return image + "\t" + escape_tsv_text(s.lines) + "\t" + style_name(s.style) + "\t" + legibility;

@@ -917,10 +917,7 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
     if (legible) break;
   }
   for (std::size_t l = 0; l < d.cnr.size(); ++l) {
-    for (std::size_t c = 0; c < d.cnr[l].size(); ++c) {
-      d.sample.lines[l].chars[c].cnr = d.cnr[l][c];
-      d.sample.weakest_cnr = std::min(d.sample.weakest_cnr, d.cnr[l][c]);
-    }
+    for (std::size_t c = 0; c < d.cnr[l].size(); ++c) d.sample.lines[l].chars[c].cnr = d.cnr[l][c];
   }
   return d;
 }

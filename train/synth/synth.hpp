@@ -58,11 +58,12 @@ struct Sample {
   std::vector<LineAnn> lines;
   std::vector<Quad> distractors;  ///< non-text marks drawn (barcodes, logos, rules…)
   Style style = Style::kPrinted;
-  /// Contrast-to-noise ratio of the least legible character, as the camera left
-  /// it (DebugSample::cnr; docs/DATA_FORMATS.md); +infinity when none was
-  /// measured. For analysis: accuracy against how faint the hardest character is.
-  float weakest_cnr = std::numeric_limits<float>::infinity();
 };
+
+/// Contrast-to-noise ratio of the sample's least legible character
+/// (CharAnn::cnr); +infinity when none was measured. For analysis: accuracy
+/// against how faint the hardest character is.
+float weakest_cnr(const Sample& s);
 
 struct SynthConfig {
   std::vector<Style> styles;  ///< empty: all styles, mixed
@@ -156,7 +157,7 @@ Annotation make_annotation(const Sample& s, std::string image);
 /// labels.tsv: a header row `image<TAB>text<TAB>style<TAB>legibility`, then one
 /// row per image; the lines of one image are joined by the two characters `\n`;
 /// a backslash in the text is written `\\` and a tab `\t`, so the column stays
-/// one field. `legibility` is Sample::weakest_cnr to one decimal (empty when
+/// one field. `legibility` is weakest_cnr(s) to one decimal (empty when
 /// unmeasured); readers find columns by name and may ignore it.
 std::string labels_tsv_header();
 std::string labels_tsv_row(const std::string& image, const Sample& s);
