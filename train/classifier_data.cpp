@@ -13,9 +13,10 @@
 #include <opencv2/imgproc.hpp>
 
 #include "charcls/crops.hpp"
+#include "core/quad_ops.hpp"
 #include "core/utf8.hpp"
-#include "synth/crops.hpp"
 #include "ocr2s/errors.hpp"
+#include "synth/crops.hpp"
 
 namespace fs = std::filesystem;
 
@@ -132,6 +133,46 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
     out.push_back(std::move(s));
     boxes.push_back(c.box);
   }
+  cv::Mat gray;
+  if (o.detect) {
+    // The detector's own view of the image: its detections in the reader's line
+    // frame, labelled by the ground truth.
+    const std::vector<assemble::LayoutLine> lines = o.detect(sample.image);
+    std::vector<assemble::CropBox> mined;
+    const std::size_t first = out.size();
+    for (const DetectionMatch& m : match_detections(sample, lines)) {
+      int label = reject_class;
+      if (!m.label.empty()) {
+        auto it = label_index.find(m.label);
+        if (it == label_index.end()) continue;
+        label = it->second;
+      }
+      CropSample s;
+      s.label = label;
+      s.style = static_cast<int>(sample.style);
+      s.mined = true;
+      if (m.gt_line >= 0) {
+        s.legibility = sample.lines[static_cast<std::size_t>(m.gt_line)]
+                           .chars[static_cast<std::size_t>(m.gt_index)]
+                           .cnr;
+      }
+      out.push_back(std::move(s));
+      mined.push_back(assemble::crop_box(lines[static_cast<std::size_t>(m.line)],
+                                         static_cast<std::size_t>(m.index), o.crop.height_factor,
+                                         o.crop.aspect()));
+    }
+    if (!mined.empty()) {
+      gray = charcls::to_gray8(sample.image);
+      auto patches = charcls::extract_crops_u8(gray, mined, o.crop.size);
+      for (std::size_t i = 0; i < mined.size(); ++i) {
+        CropSample& s = out[first + i];
+        s.patch = patches[i];
+        s.core = cv::Rect2f(0.f, 0.f, static_cast<float>(s.patch.cols),
+                            static_cast<float>(s.patch.rows));
+        boxes.push_back(mined[i]);
+      }
+    }
+  }
   if (o.context > 1.f && !out.empty()) {
     // Re-cut with margin: the patch spans the box scaled by the realised context
     // (rounded to whole pixels), and the core is exactly the original box.
@@ -142,7 +183,7 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
       b.width *= fx;
       b.height *= fy;
     }
-    const cv::Mat gray = charcls::to_gray8(sample.image);
+    if (gray.empty()) gray = charcls::to_gray8(sample.image);
     auto patches = charcls::extract_crops_u8(gray, boxes, ps);
     const cv::Rect2f core(0.5f * (ps.width - o.crop.size.width), 0.5f * (ps.height - o.crop.size.height),
                           static_cast<float>(o.crop.size.width), static_cast<float>(o.crop.size.height));
@@ -155,6 +196,95 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
 }
 
 }  // namespace
+
+namespace {
+
+// A detection over a quarter of a character's area or more takes in that
+// character; one over a tenth of it is not clear of it.
+constexpr float kCovered = 0.25f;
+constexpr float kGrazed = 0.1f;
+
+bool contains(const Quad& q, cv::Point2f p) {
+  const std::vector<cv::Point2f> poly(q.pts.begin(), q.pts.end());
+  return cv::pointPolygonTest(poly, p, false) >= 0;
+}
+
+// The share of b's area that a covers, in [0, 1].
+float coverage(const Quad& a, const Quad& b) {
+  std::vector<cv::Point2f> pa(a.pts.begin(), a.pts.end()), pb(b.pts.begin(), b.pts.end());
+  if (cv::contourArea(pa, true) < 0) std::reverse(pa.begin(), pa.end());
+  if (cv::contourArea(pb, true) < 0) std::reverse(pb.begin(), pb.end());
+  const double area = cv::contourArea(pb);
+  if (!(area > 0)) return 0.f;
+  std::vector<cv::Point2f> out;
+  const float inter = cv::intersectConvexConvex(pa, pb, out, true);
+  return inter > 0 ? static_cast<float>(std::min(1.0, inter / area)) : 0.f;
+}
+
+}  // namespace
+
+std::vector<DetectionMatch> match_detections(const synth::Sample& sample,
+                                             const std::vector<assemble::LayoutLine>& lines,
+                                             float min_iou, float max_reject_iou) {
+  struct Gt {
+    int line, index;
+    const synth::CharAnn* c;
+  };
+  std::vector<Gt> gts;
+  for (std::size_t l = 0; l < sample.lines.size(); ++l) {
+    for (std::size_t i = 0; i < sample.lines[l].chars.size(); ++i) {
+      gts.push_back({static_cast<int>(l), static_cast<int>(i), &sample.lines[l].chars[i]});
+    }
+  }
+  struct Det {
+    int line, index;
+    std::vector<std::size_t> inside;   // ground-truth characters holding its centre
+    float best_iou = 0.f;              // over all ground-truth characters
+    std::vector<std::size_t> covered;  // ground-truth characters it covers by a quarter or more
+    float best_cover = 0.f;            // the largest share of a character it covers
+  };
+  std::vector<Det> dets;
+  std::vector<int> claims(gts.size(), 0);
+  for (std::size_t l = 0; l < lines.size(); ++l) {
+    for (std::size_t i = 0; i < lines[l].chars.size(); ++i) {
+      const Quad& q = lines[l].chars[i].quad;
+      Det d{static_cast<int>(l), static_cast<int>(i), {}, 0.f, {}, 0.f};
+      for (std::size_t g = 0; g < gts.size(); ++g) {
+        if (contains(gts[g].c->quad, q.center())) {
+          d.inside.push_back(g);
+          ++claims[g];
+        }
+        d.best_iou = std::max(d.best_iou, quad_iou(q, gts[g].c->quad));
+        const float cover = coverage(q, gts[g].c->quad);
+        d.best_cover = std::max(d.best_cover, cover);
+        if (cover >= kCovered) d.covered.push_back(g);
+      }
+      dets.push_back(std::move(d));
+    }
+  }
+  std::vector<DetectionMatch> out;
+  for (const Det& d : dets) {
+    DetectionMatch m;
+    m.line = d.line;
+    m.index = d.index;
+    if (d.inside.size() == 1) {
+      const Gt& g = gts[d.inside.front()];
+      const Quad& q =
+          lines[static_cast<std::size_t>(d.line)].chars[static_cast<std::size_t>(d.index)].quad;
+      // Alone on its character, close to its box, and over no other character.
+      const bool others = std::any_of(d.covered.begin(), d.covered.end(),
+                                      [&](std::size_t c) { return c != d.inside.front(); });
+      if (claims[d.inside.front()] != 1 || quad_iou(q, g.c->quad) < min_iou || others) continue;
+      m.label = g.c->label;
+      m.gt_line = g.line;
+      m.gt_index = g.index;
+    } else if (!d.inside.empty() || d.best_iou >= max_reject_iou || d.best_cover >= kGrazed) {
+      continue;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
 
 std::vector<CropSample> synth_crops(const SynthCropOptions& o, const assemble::Charset& charset) {
   std::unordered_map<std::string, int> label_index;

@@ -31,6 +31,9 @@ struct CropSample {
   /// The character's contrast-to-noise ratio (synth::CharAnn::cnr); +infinity
   /// when unknown (folder data, reject crops).
   float legibility = std::numeric_limits<float>::infinity();
+  /// Mined from the detector's own output on a generated image (a detection the
+  /// ground truth labels as a character or as nothing), not from ground truth.
+  bool mined = false;
 };
 
 /// Style index used for samples without a style in per-style reports.
@@ -75,8 +78,32 @@ struct SynthCropOptions {
   /// boxes on distractors, on empty background, and zoomed out over several
   /// characters.
   float reject_ratio = 0.25f;
+  /// When set, each generated image is also read by the detector (detection,
+  /// postprocessing and layout as the reader runs them), and its detections are
+  /// cropped in the reader's own line frame and labelled by the ground truth
+  /// (match_detections): the characters as the reader will crop them, and the
+  /// detector's false alarms as "not a character". Called from several threads.
+  std::function<std::vector<assemble::LayoutLine>(const cv::Mat& image)> detect;
   int threads = 1;
 };
+
+/// A detection judged against the generator's ground truth.
+struct DetectionMatch {
+  int line = 0, index = 0;          ///< the detection: lines[line].chars[index]
+  std::string label;                ///< the character it is; empty = not a character
+  int gt_line = -1, gt_index = -1;  ///< the ground-truth character (label non-empty)
+};
+
+/// Labels the detections of `lines` by `sample`'s ground-truth character quads.
+/// A detection whose centre lies in exactly one character's quad, alone among the
+/// detections, that overlaps it with IoU ≥ min_iou and covers no other character
+/// by a quarter of its area is that character; one whose centre lies in no
+/// character's quad, that overlaps every character with IoU < max_reject_iou and
+/// covers none by a tenth is not a character. The rest (a glyph cut in two, two
+/// glyphs merged, a box off its glyph) are left out: no label fits them.
+std::vector<DetectionMatch> match_detections(const synth::Sample& sample,
+                                             const std::vector<assemble::LayoutLine>& lines,
+                                             float min_iou = 0.3f, float max_reject_iou = 0.05f);
 
 /// Generates images with synth::Generator and takes their crops from the synth
 /// crop sampler (synth::sample_line_crops: the inference geometry, make_line over

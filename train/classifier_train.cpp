@@ -17,8 +17,10 @@
 
 #include <torch/torch.h>
 
+#include "assemble/layout.hpp"
 #include "charcls/classifier_net.hpp"
 #include "compute_threads.hpp"
+#include "craft/detector.hpp"
 #include "ocr2s/errors.hpp"
 
 namespace ocr2s::train {
@@ -271,6 +273,8 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
 
   if (m.o.faint_weight < 1)
     throw InputError("classifier training: faint_weight must be at least 1");
+  if (m.o.mined_reject_weight < 1)
+    throw InputError("classifier training: mined_reject_weight must be at least 1");
   m.by_class.assign(m.charset.num_classes(), {});
   m.draw_pool.assign(m.charset.num_classes(), {});
   for (std::size_t i = 0; i < m.samples.size(); ++i) {
@@ -304,7 +308,9 @@ ClassifierTrainer::~ClassifierTrainer() = default;
 
 int ClassifierTrainer::pool_copies(std::size_t i) const {
   const Impl& m = *impl_;
-  return m.samples.at(i).legibility < m.o.faint_below ? m.o.faint_weight : 1;
+  const CropSample& s = m.samples.at(i);
+  if (s.mined && s.label == m.charset.reject_class()) return m.o.mined_reject_weight;
+  return s.legibility < m.o.faint_below ? m.o.faint_weight : 1;
 }
 
 float ClassifierTrainer::step() {
@@ -484,9 +490,10 @@ std::vector<synth::Style> parse_styles(const std::string& list) {
   return out;
 }
 
-std::vector<CropSample> generate(const TrainClassifierOptions& o, const std::vector<std::string>& labels,
+std::vector<CropSample> generate(const TrainClassifierOptions& o,
+                                 const std::vector<std::string>& labels,
                                  const assemble::Charset& cs, std::uint64_t seed, int images,
-                                 float context) {
+                                 float context, const craft::Detector* miner = nullptr) {
   SynthCropOptions so;
   so.synth.styles = parse_styles(o.styles);
   so.synth.charset = charset_string(labels);
@@ -496,6 +503,16 @@ std::vector<CropSample> generate(const TrainClassifierOptions& o, const std::vec
   so.context = context;
   so.reject_ratio = o.reject_ratio;
   so.threads = o.threads;
+  if (miner) {
+    so.detect = [miner](const cv::Mat& image) {
+      craft::CharGraph graph;
+      miner->detect_scaled(image, &graph);
+      const AssembleConfig assemble;
+      auto lines = assemble::build_lines(graph, assemble);
+      assemble::mark_unsure(lines, graph, miner->config().confirm_threshold);
+      return lines;
+    };
+  }
   return synth_crops(so, cs);
 }
 
@@ -579,9 +596,22 @@ TrainClassifierResult train_classifier(const TrainClassifierOptions& options, st
   const bool replay = !o.base.empty() && o.replay_images > 0;
   if (o.synth || replay) {
     const int images = o.synth ? o.synth_images : o.replay_images;
-    auto s = generate(o, synth_labels, cs, o.seed, images, /*context=*/1.5f);
+    std::unique_ptr<craft::Detector> miner;
+    if (!o.mine_detector.empty()) {
+      CraftConfig cc;
+      cc.model = o.mine_detector;
+      miner = std::make_unique<craft::Detector>(cc);
+    }
+    auto s = generate(o, synth_labels, cs, o.seed, images, /*context=*/1.5f, miner.get());
     log << (o.synth ? "synthetic" : "replay") << " (seed " << o.seed << ", " << images
         << " images): " << class_stats(s, cs) << "  [" << elapsed() << " s]\n";
+    if (miner) {
+      std::vector<CropSample> mined;
+      for (const auto& x : s)
+        if (x.mined) mined.push_back(x);
+      log << "  of which mined from " << o.mine_detector
+          << "'s detections: " << class_stats(mined, cs) << "\n";
+    }
     for (auto& x : s) train.push_back(std::move(x));
     if (o.val.empty() || !o.base.empty()) {  // fine-tuning: always check the old classes
       auto v = generate(o, synth_labels, cs, o.val_seed, o.val_images, /*context=*/1.f);

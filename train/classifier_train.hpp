@@ -73,6 +73,14 @@ struct TrainClassifierOptions {
   /// crops; faint but legible characters are where the classifier errs most).
   int faint_weight = 1;
   float faint_below = 10.f;
+  /// Detector model whose detections on the generated training images are mined
+  /// (SynthCropOptions::detect): cropped as the reader crops them, labelled by the
+  /// ground truth, false alarms as "not a character". Empty: none.
+  std::string mine_detector;
+  /// Within the reject class, a mined false alarm is drawn mined_reject_weight
+  /// times as often as a reject crop sampled from ground truth (there are far
+  /// fewer of them). Mined characters are drawn like the others.
+  int mined_reject_weight = 1;
   /// Fresh models: after training, add τ·log π_k to the output bias (π = class
   /// frequencies of the training pool, τ ∈ {0, ¼, ½, ¾, 1} picked for top-1 on the
   /// calibration crops). Training samples classes uniformly, so the network learns
@@ -150,7 +158,7 @@ class ClassifierTrainer {
   /// Floating-point operations of one crop's forward pass.
   std::int64_t flops() const;
   /// How many times sample `i` sits in its class's draw pool: faint_weight for a
-  /// faint crop, else 1.
+  /// faint crop, mined_reject_weight for a mined false alarm, else 1.
   int pool_copies(std::size_t i) const;
 
  private:

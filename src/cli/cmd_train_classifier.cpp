@@ -47,6 +47,9 @@ std::string command_line(const train::TrainClassifierOptions& o) {
   if (!o.prior_adjust) s << " --no-prior-adjust";
   if (o.faint_weight != 1)
     s << " --faint-weight " << o.faint_weight << " --faint-below " << o.faint_below;
+  if (!o.mine_detector.empty())
+    s << " --mine-detector " << o.mine_detector << " --mined-reject-weight "
+      << o.mined_reject_weight;
   return s.str();
 }
 
@@ -124,6 +127,15 @@ const Registrar kTrainClassifier(
                      "Contrast-to-noise ratio under which a character counts as faint "
                      "(docs/DATA_FORMATS.md)")
           ->check(CLI::Range(0.0, 1000.0))
+          ->capture_default_str();
+      app.add_option("--mine-detector", o->mine_detector,
+                     "Also read each generated training image with this detector and learn its "
+                     "detections as the reader crops them, labelled by the ground truth (false "
+                     "alarms as not a character)");
+      app.add_option("--mined-reject-weight", o->mined_reject_weight,
+                     "Draw the detector's mined false alarms this many times as often as the "
+                     "other not-a-character crops")
+          ->check(CLI::Range(1, 1000))
           ->capture_default_str();
       app.add_flag("--no-prior-adjust", [o](std::int64_t) { o->prior_adjust = false; },
                    "Keep the class-balanced output (no logit adjustment to the data's class prior)");

@@ -16,7 +16,9 @@
 #include "charcls/classifier.hpp"
 #include "classifier_data.hpp"
 #include "classifier_train.hpp"
+#include "core/quad_ops.hpp"
 #include "ocr2s/errors.hpp"
+#include "synth/synth.hpp"
 
 namespace fs = std::filesystem;
 using namespace ocr2s;
@@ -353,5 +355,152 @@ TEST_CASE("classifier training: faint crops are drawn more often within their cl
   o.faint_weight = 1;
   CHECK(ClassifierTrainer(o, cs, train).pool_copies(0) == 1);
   o.faint_weight = 0;
+  CHECK_THROWS_AS(ClassifierTrainer(o, cs, train), InputError);
+}
+
+namespace {
+
+// The ground truth's own lines, as a detector that found every character exactly
+// would report them.
+std::vector<assemble::LayoutLine> truth_lines(const synth::Sample& s) {
+  std::vector<assemble::LayoutLine> lines;
+  for (const auto& la : s.lines) {
+    std::vector<Quad> quads;
+    for (const auto& c : la.chars) quads.push_back(c.quad);
+    lines.push_back(assemble::make_line(quads, std::vector<int>(quads.size(), 0)));
+  }
+  return lines;
+}
+
+// A one-character line at the image corner that holds the least ink: a false
+// alarm clear of every character.
+assemble::LayoutLine corner_line(const synth::Sample& s) {
+  const float side = 12.f;
+  const Quad q = Quad::from_rect(cv::Rect2f(2.f, 2.f, side, side));
+  for (const auto& la : s.lines)
+    for (const auto& c : la.chars) REQUIRE(quad_iou(q, c.quad) == 0.f);
+  return assemble::make_line({q}, {0});
+}
+
+}  // namespace
+
+TEST_CASE("classifier data: detections are labelled by the ground truth they land on", "[train]") {
+  synth::SynthConfig cfg;
+  cfg.styles = {synth::Style::kPrinted};
+  const synth::Sample s = synth::Generator(cfg, 41).generate(0);
+  REQUIRE(!s.lines.empty());
+  REQUIRE(s.lines[0].chars.size() >= 3);
+
+  SECTION("every exact detection is its character") {
+    const auto lines = truth_lines(s);
+    const auto m = match_detections(s, lines);
+    std::size_t n = 0;
+    for (const auto& la : s.lines) n += la.chars.size();
+    REQUIRE(m.size() == n);
+    for (const auto& d : m) {
+      CHECK(d.gt_line == d.line);
+      CHECK(d.gt_index == d.index);
+      CHECK(d.label == s.lines[d.line].chars[d.index].label);
+    }
+  }
+  SECTION("a detection on bare surface is not a character") {
+    auto lines = truth_lines(s);
+    lines.push_back(corner_line(s));
+    const auto m = match_detections(s, lines);
+    REQUIRE(!m.empty());
+    CHECK(m.back().line == static_cast<int>(lines.size()) - 1);
+    CHECK(m.back().label.empty());
+    CHECK(m.back().gt_line == -1);
+    CHECK(std::count_if(m.begin(), m.end(),
+                        [](const DetectionMatch& d) { return d.label.empty(); }) == 1);
+  }
+  SECTION("a glyph cut in two and a box over two glyphs get no label") {
+    const auto& gt = s.lines[0].chars;
+    std::vector<Quad> quads;
+    // Character 0 cut into its left and right halves.
+    const Quad& a = gt[0].quad;
+    const cv::Point2f top = 0.5f * (a.pts[0] + a.pts[1]), bottom = 0.5f * (a.pts[3] + a.pts[2]);
+    quads.push_back(Quad{{a.pts[0], top, bottom, a.pts[3]}});
+    quads.push_back(Quad{{top, a.pts[1], a.pts[2], bottom}});
+    // Characters 1 and 2 under one box.
+    quads.push_back(
+        Quad{{gt[1].quad.pts[0], gt[2].quad.pts[1], gt[2].quad.pts[2], gt[1].quad.pts[3]}});
+    std::vector<assemble::LayoutLine> lines{assemble::make_line(quads, {0, 0, 0})};
+    const auto m = match_detections(s, lines);
+    // Neither a character nor a reject: teaching "not a character" on real
+    // glyphs would veto them, a character on two glyphs would hide one.
+    CHECK(m.empty());
+  }
+}
+
+TEST_CASE("classifier data: mined crops are cut in the detector's line frame", "[train]") {
+  SynthCropOptions o;
+  o.synth.styles = {synth::Style::kPrinted};
+  o.images = 2;
+  o.seed = 41;
+  o.context = 1.f;
+  const assemble::Charset cs = charset_from_string(o.synth.charset);
+  const auto plain = synth_crops(o, cs);
+  int calls = 0;
+  o.detect = [&calls](const cv::Mat& image) {
+    ++calls;
+    (void)image;
+    return std::vector<assemble::LayoutLine>{};
+  };
+  CHECK(synth_crops(o, cs).size() == plain.size());
+  CHECK(calls == 2);
+
+  const synth::Generator gen(o.synth, o.seed);
+  o.detect = [&gen](const cv::Mat& image) {
+    // The generated image this call is for, found by its pixels.
+    for (std::uint64_t i = 0; i < 2; ++i) {
+      const synth::Sample s = gen.generate(i);
+      if (s.image.size() == image.size() && cv::norm(s.image, image, cv::NORM_INF) == 0) {
+        auto lines = truth_lines(s);
+        lines.push_back(corner_line(s));
+        return lines;
+      }
+    }
+    FAIL("detect called on an image the generator did not draw");
+    return std::vector<assemble::LayoutLine>{};
+  };
+  for (const float context : {1.f, 1.5f}) {
+    o.context = context;
+    const auto with = synth_crops(o, cs);
+    std::vector<CropSample> mined;
+    for (const auto& x : with)
+      if (x.mined) mined.push_back(x);
+    REQUIRE(with.size() == plain.size() + mined.size());
+    // Every ground-truth character once more, and one false alarm per image.
+    const auto chars = std::count_if(plain.begin(), plain.end(), [&](const CropSample& x) {
+      return x.label != cs.reject_class();
+    });
+    CHECK(static_cast<long>(mined.size()) == chars + 2);
+    CHECK(std::count_if(mined.begin(), mined.end(),
+                        [&](const CropSample& x) { return x.label == cs.reject_class(); }) == 2);
+    const cv::Size size = context > 1.f ? cv::Size(48, 48) : cv::Size(32, 32);
+    for (const auto& x : mined) {
+      CHECK(x.patch.size() == size);
+      CHECK(std::isfinite(x.legibility) == (x.label != cs.reject_class()));
+    }
+  }
+}
+
+TEST_CASE("classifier training: mined false alarms are drawn more often among rejects", "[train]") {
+  assemble::Charset cs;
+  cs.labels = {"0", "1"};
+  auto train = drawn_samples(cs.labels, 2, 1);  // 0 0 1 1 reject reject
+  train[0].mined = true;                        // a mined character
+  train[4].mined = true;                        // a mined false alarm
+  TrainClassifierOptions o;
+  o.steps = 1;
+  o.batch = 4;
+  o.mined_reject_weight = 6;
+  ClassifierTrainer t(o, cs, train);
+  CHECK(t.pool_copies(0) == 1);
+  CHECK(t.pool_copies(1) == 1);
+  CHECK(t.pool_copies(4) == 6);
+  CHECK(t.pool_copies(5) == 1);
+  o.mined_reject_weight = 0;
   CHECK_THROWS_AS(ClassifierTrainer(o, cs, train), InputError);
 }
