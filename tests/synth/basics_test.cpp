@@ -301,10 +301,12 @@ TEST_CASE("legibility floor: every character clears it, legible samples are unch
   on.min_cnr = 4.f;
   const Generator g_off(off, 5), g_on(on, 5);
   auto legible = [&](const DebugSample& d) {
-    for (std::size_t l = 0; l < d.cnr.size(); ++l) {
-      REQUIRE(d.cnr[l].size() == d.sample.lines[l].chars.size());
-      for (std::size_t c = 0; c < d.cnr[l].size(); ++c) {
-        if (d.contrast[l][c] < on.min_contrast || d.cnr[l][c] < on.min_cnr) return false;
+    REQUIRE(d.contrast.size() == d.sample.lines.size());
+    for (std::size_t l = 0; l < d.contrast.size(); ++l) {
+      const auto& chars = d.sample.lines[l].chars;
+      REQUIRE(d.contrast[l].size() == chars.size());
+      for (std::size_t c = 0; c < chars.size(); ++c) {
+        if (d.contrast[l][c] < on.min_contrast || chars[c].cnr < on.min_cnr) return false;
       }
     }
     return true;
@@ -314,8 +316,8 @@ TEST_CASE("legibility floor: every character clears it, legible samples are unch
     const DebugSample a = g_off.generate_debug(i), b = g_on.generate_debug(i);
     CHECK(legible(b));
     float weakest = std::numeric_limits<float>::infinity();
-    for (const auto& line : b.cnr)
-      for (float c : line) weakest = std::min(weakest, c);
+    for (const auto& line : b.sample.lines)
+      for (const auto& c : line.chars) weakest = std::min(weakest, c.cnr);
     CHECK(weakest_cnr(b.sample) == weakest);  // what labels.tsv's legibility column reports
     const bool same = a.sample.image.size() == b.sample.image.size() &&
                       cv::norm(a.sample.image, b.sample.image, cv::NORM_INF) == 0;

@@ -906,18 +906,16 @@ DebugSample Generator::generate_impl(std::uint64_t index, bool want_ink) const {
   for (int attempt = 0; attempt < kMaxLegibilityDraws; ++attempt) {
     d = draw(index, attempt, want_ink);
     bool legible = true;
-    for (std::size_t l = 0; l < d.cnr.size() && legible; ++l) {
-      for (std::size_t c = 0; c < d.cnr[l].size(); ++c) {
-        if (d.contrast[l][c] < config_.min_contrast || d.cnr[l][c] < config_.min_cnr) {
+    for (std::size_t l = 0; l < d.contrast.size() && legible; ++l) {
+      const auto& chars = d.sample.lines[l].chars;
+      for (std::size_t c = 0; c < chars.size(); ++c) {
+        if (d.contrast[l][c] < config_.min_contrast || chars[c].cnr < config_.min_cnr) {
           legible = false;
           break;
         }
       }
     }
     if (legible) break;
-  }
-  for (std::size_t l = 0; l < d.cnr.size(); ++l) {
-    for (std::size_t c = 0; c < d.cnr[l].size(); ++c) d.sample.lines[l].chars[c].cnr = d.cnr[l][c];
   }
   return d;
 }
@@ -1405,12 +1403,11 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
       warp_to_image(bare8, origin, warp, cv::Rect(0, 0, img_w, img_h), cv::BORDER_REPLICATE),
       std::min(min_img_h, h_ref * static_cast<float>(scale)), char_boxes);
   std::size_t k = 0;
-  for (const auto& line : s.lines) {
+  for (auto& line : s.lines) {
     out.contrast.emplace_back();
-    out.cnr.emplace_back();
-    for (std::size_t i = 0; i < line.chars.size(); ++i, ++k) {
+    for (auto& c : line.chars) {
       out.contrast.back().push_back(leg[k].contrast);
-      out.cnr.back().push_back(leg[k].cnr);
+      c.cnr = leg[k++].cnr;
     }
   }
   return out;

@@ -109,10 +109,10 @@ struct CharInk {
 struct DebugSample {
   Sample sample;
   std::vector<std::vector<CharInk>> ink;  ///< [line][char], parallel to sample.lines
-  /// Each character's contrast (grey levels of its own mark, before noise) and
-  /// contrast-to-noise ratio, as the camera left them (synth::Legibility);
-  /// [line][char], parallel to sample.lines.
-  std::vector<std::vector<float>> contrast, cnr;
+  /// Each character's contrast (grey levels of its own mark, before noise), as
+  /// the camera left it (synth::Legibility); [line][char], parallel to
+  /// sample.lines. Its contrast-to-noise ratio is the character's CharAnn::cnr.
+  std::vector<std::vector<float>> contrast;
 };
 
 class Generator {
