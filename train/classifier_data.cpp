@@ -143,6 +143,7 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
     for (const DetectionMatch& m : match_detections(sample, lines)) {
       int label = reject_class;
       if (!m.label.empty()) {
+        if (!o.mine_characters) continue;
         auto it = label_index.find(m.label);
         if (it == label_index.end()) continue;
         label = it->second;

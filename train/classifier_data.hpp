@@ -84,6 +84,9 @@ struct SynthCropOptions {
   /// (match_detections): the characters as the reader will crop them, and the
   /// detector's false alarms as "not a character". Called from several threads.
   std::function<std::vector<assemble::LayoutLine>(const cv::Mat& image)> detect;
+  /// With `detect`: also keep the detections that are characters (else only the
+  /// false alarms, as reject crops).
+  bool mine_characters = false;
   int threads = 1;
 };
 

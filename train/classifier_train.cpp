@@ -503,6 +503,7 @@ std::vector<CropSample> generate(const TrainClassifierOptions& o,
   so.context = context;
   so.reject_ratio = o.reject_ratio;
   so.threads = o.threads;
+  so.mine_characters = o.mine_characters;
   if (miner) {
     so.detect = [miner](const cv::Mat& image) {
       craft::CharGraph graph;

@@ -77,6 +77,9 @@ struct TrainClassifierOptions {
   /// (SynthCropOptions::detect): cropped as the reader crops them, labelled by the
   /// ground truth, false alarms as "not a character". Empty: none.
   std::string mine_detector;
+  /// Also learn the mined detections that are characters (SynthCropOptions::
+  /// mine_characters); else only its false alarms.
+  bool mine_characters = false;
   /// Within the reject class, a mined false alarm is drawn mined_reject_weight
   /// times as often as a reject crop sampled from ground truth (there are far
   /// fewer of them). Mined characters are drawn like the others.

@@ -49,7 +49,7 @@ std::string command_line(const train::TrainClassifierOptions& o) {
     s << " --faint-weight " << o.faint_weight << " --faint-below " << o.faint_below;
   if (!o.mine_detector.empty())
     s << " --mine-detector " << o.mine_detector << " --mined-reject-weight "
-      << o.mined_reject_weight;
+      << o.mined_reject_weight << (o.mine_characters ? " --mine-characters" : "");
   return s.str();
 }
 
@@ -130,8 +130,10 @@ const Registrar kTrainClassifier(
           ->capture_default_str();
       app.add_option("--mine-detector", o->mine_detector,
                      "Also read each generated training image with this detector and learn its "
-                     "detections as the reader crops them, labelled by the ground truth (false "
-                     "alarms as not a character)");
+                     "false alarms, cropped as the reader crops them, as not a character");
+      app.add_flag("--mine-characters", o->mine_characters,
+                   "With --mine-detector: also learn its detections of characters, labelled by "
+                   "the ground truth");
       app.add_option("--mined-reject-weight", o->mined_reject_weight,
                      "Draw the detector's mined false alarms this many times as often as the "
                      "other not-a-character crops")

@@ -464,6 +464,7 @@ TEST_CASE("classifier data: mined crops are cut in the detector's line frame", "
     FAIL("detect called on an image the generator did not draw");
     return std::vector<assemble::LayoutLine>{};
   };
+  o.mine_characters = true;
   for (const float context : {1.f, 1.5f}) {
     o.context = context;
     const auto with = synth_crops(o, cs);
@@ -484,6 +485,13 @@ TEST_CASE("classifier data: mined crops are cut in the detector's line frame", "
       CHECK(std::isfinite(x.legibility) == (x.label != cs.reject_class()));
     }
   }
+  // By default only the false alarms are kept.
+  o.mine_characters = false;
+  const auto rejects_only = synth_crops(o, cs);
+  REQUIRE(rejects_only.size() == plain.size() + 2);
+  int mined_rejects = 0;
+  for (const auto& x : rejects_only) mined_rejects += x.mined && x.label == cs.reject_class();
+  CHECK(mined_rejects == 2);
 }
 
 TEST_CASE("classifier training: mined false alarms are drawn more often among rejects", "[train]") {
