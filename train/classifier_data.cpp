@@ -102,6 +102,19 @@ cv::Size context_size(cv::Size s, float context) {
           static_cast<int>(std::lround(s.height * context))};
 }
 
+// A crop of `sample` labelled `label`; a character crop (line, index ≥ 0)
+// carries that character's legibility. Patch and core are set by the caller.
+CropSample labelled(const synth::Sample& sample, int label, int line, int index) {
+  CropSample s;
+  s.label = label;
+  s.style = static_cast<int>(sample.style);
+  if (line >= 0 && index >= 0) {
+    s.legibility =
+        sample.lines[static_cast<std::size_t>(line)].chars[static_cast<std::size_t>(index)].cnr;
+  }
+  return s;
+}
+
 std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_t seed,
                                        const SynthCropOptions& o,
                                        const std::unordered_map<std::string, int>& label_index,
@@ -120,14 +133,7 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
       if (it == label_index.end()) continue;
       label = it->second;
     }
-    CropSample s;
-    s.label = label;
-    s.style = static_cast<int>(sample.style);
-    if (c.line >= 0 && c.index >= 0) {
-      s.legibility = sample.lines[static_cast<std::size_t>(c.line)]
-                         .chars[static_cast<std::size_t>(c.index)]
-                         .cnr;
-    }
+    CropSample s = labelled(sample, label, c.line, c.index);
     s.patch = c.gray8;
     s.core = cv::Rect2f(0.f, 0.f, static_cast<float>(c.gray8.cols), static_cast<float>(c.gray8.rows));
     out.push_back(std::move(s));
@@ -148,15 +154,8 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
         if (it == label_index.end()) continue;
         label = it->second;
       }
-      CropSample s;
-      s.label = label;
-      s.style = static_cast<int>(sample.style);
+      CropSample s = labelled(sample, label, m.gt_line, m.gt_index);
       s.mined = true;
-      if (m.gt_line >= 0) {
-        s.legibility = sample.lines[static_cast<std::size_t>(m.gt_line)]
-                           .chars[static_cast<std::size_t>(m.gt_index)]
-                           .cnr;
-      }
       out.push_back(std::move(s));
       mined.push_back(assemble::crop_box(lines[static_cast<std::size_t>(m.line)],
                                          static_cast<std::size_t>(m.index), o.crop.height_factor,
@@ -210,18 +209,6 @@ bool contains(const Quad& q, cv::Point2f p) {
   return cv::pointPolygonTest(poly, p, false) >= 0;
 }
 
-// The share of b's area that a covers, in [0, 1].
-float coverage(const Quad& a, const Quad& b) {
-  std::vector<cv::Point2f> pa(a.pts.begin(), a.pts.end()), pb(b.pts.begin(), b.pts.end());
-  if (cv::contourArea(pa, true) < 0) std::reverse(pa.begin(), pa.end());
-  if (cv::contourArea(pb, true) < 0) std::reverse(pb.begin(), pb.end());
-  const double area = cv::contourArea(pb);
-  if (!(area > 0)) return 0.f;
-  std::vector<cv::Point2f> out;
-  const float inter = cv::intersectConvexConvex(pa, pb, out, true);
-  return inter > 0 ? static_cast<float>(std::min(1.0, inter / area)) : 0.f;
-}
-
 }  // namespace
 
 std::vector<DetectionMatch> match_detections(const synth::Sample& sample,
@@ -240,6 +227,7 @@ std::vector<DetectionMatch> match_detections(const synth::Sample& sample,
   struct Det {
     int line, index;
     std::vector<std::size_t> inside;   // ground-truth characters holding its centre
+    float inside_iou = 0.f;            // IoU with the last of them
     float best_iou = 0.f;              // over all ground-truth characters
     std::vector<std::size_t> covered;  // ground-truth characters it covers by a quarter or more
     float best_cover = 0.f;            // the largest share of a character it covers
@@ -249,14 +237,16 @@ std::vector<DetectionMatch> match_detections(const synth::Sample& sample,
   for (std::size_t l = 0; l < lines.size(); ++l) {
     for (std::size_t i = 0; i < lines[l].chars.size(); ++i) {
       const Quad& q = lines[l].chars[i].quad;
-      Det d{static_cast<int>(l), static_cast<int>(i), {}, 0.f, {}, 0.f};
+      Det d{static_cast<int>(l), static_cast<int>(i), {}, 0.f, 0.f, {}, 0.f};
       for (std::size_t g = 0; g < gts.size(); ++g) {
+        const float iou = quad_iou(q, gts[g].c->quad);
         if (contains(gts[g].c->quad, q.center())) {
           d.inside.push_back(g);
+          d.inside_iou = iou;
           ++claims[g];
         }
-        d.best_iou = std::max(d.best_iou, quad_iou(q, gts[g].c->quad));
-        const float cover = coverage(q, gts[g].c->quad);
+        d.best_iou = std::max(d.best_iou, iou);
+        const float cover = quad_coverage(q, gts[g].c->quad);
         d.best_cover = std::max(d.best_cover, cover);
         if (cover >= kCovered) d.covered.push_back(g);
       }
@@ -270,12 +260,10 @@ std::vector<DetectionMatch> match_detections(const synth::Sample& sample,
     m.index = d.index;
     if (d.inside.size() == 1) {
       const Gt& g = gts[d.inside.front()];
-      const Quad& q =
-          lines[static_cast<std::size_t>(d.line)].chars[static_cast<std::size_t>(d.index)].quad;
       // Alone on its character, close to its box, and over no other character.
       const bool others = std::any_of(d.covered.begin(), d.covered.end(),
                                       [&](std::size_t c) { return c != d.inside.front(); });
-      if (claims[d.inside.front()] != 1 || quad_iou(q, g.c->quad) < min_iou || others) continue;
+      if (claims[d.inside.front()] != 1 || d.inside_iou < min_iou || others) continue;
       m.label = g.c->label;
       m.gt_line = g.line;
       m.gt_index = g.index;

@@ -517,9 +517,16 @@ std::vector<CropSample> generate(const TrainClassifierOptions& o,
   return synth_crops(so, cs);
 }
 
-std::string class_stats(const std::vector<CropSample>& s, const assemble::Charset& cs) {
+// Counts per class of the crops in `s` (only the mined ones with mined_only).
+std::string class_stats(const std::vector<CropSample>& s, const assemble::Charset& cs,
+                        bool mined_only = false) {
   std::vector<long> n(cs.num_classes(), 0);
-  for (const auto& x : s) ++n[x.label];
+  long total = 0;
+  for (const auto& x : s) {
+    if (mined_only && !x.mined) continue;
+    ++n[x.label];
+    ++total;
+  }
   long lo = -1, hi = 0, present = 0;
   std::string rarest;
   for (int k = 0; k < cs.reject_class(); ++k) {
@@ -532,7 +539,7 @@ std::string class_stats(const std::vector<CropSample>& s, const assemble::Charse
     }
   }
   std::ostringstream os;
-  os << s.size() << " crops, " << present << "/" << cs.labels.size() << " classes present, "
+  os << total << " crops, " << present << "/" << cs.labels.size() << " classes present, "
      << n[cs.reject_class()] << " reject";
   if (present) os << ", per class " << lo << " ('" << rarest << "') to " << hi;
   return os.str();
@@ -607,11 +614,8 @@ TrainClassifierResult train_classifier(const TrainClassifierOptions& options, st
     log << (o.synth ? "synthetic" : "replay") << " (seed " << o.seed << ", " << images
         << " images): " << class_stats(s, cs) << "  [" << elapsed() << " s]\n";
     if (miner) {
-      std::vector<CropSample> mined;
-      for (const auto& x : s)
-        if (x.mined) mined.push_back(x);
       log << "  of which mined from " << o.mine_detector
-          << "'s detections: " << class_stats(mined, cs) << "\n";
+          << "'s detections: " << class_stats(s, cs, /*mined_only=*/true) << "\n";
     }
     for (auto& x : s) train.push_back(std::move(x));
     if (o.val.empty() || !o.base.empty()) {  // fine-tuning: always check the old classes

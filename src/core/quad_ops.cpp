@@ -18,14 +18,26 @@ std::vector<cv::Point2f> ccw(const Quad& q) {
   return p;
 }
 
+// Area of the intersection of two convex quads.
+float intersection_area(const Quad& a, const Quad& b) {
+  std::vector<cv::Point2f> inter;
+  return cv::intersectConvexConvex(ccw(a), ccw(b), inter, /*handleNested=*/true);
+}
+
 }  // namespace
+
+float quad_coverage(const Quad& a, const Quad& b) {
+  const float area_b = b.area();
+  if (!(area_b > 0.f)) return 0.f;
+  const float ai = intersection_area(a, b);
+  return ai > 0.f ? std::min(1.f, ai / area_b) : 0.f;
+}
 
 float quad_iou(const Quad& a, const Quad& b) {
   const float area_a = a.area();
   const float area_b = b.area();
   if (!(area_a > 0.f) || !(area_b > 0.f)) return 0.f;
-  std::vector<cv::Point2f> inter;
-  const float ai = cv::intersectConvexConvex(ccw(a), ccw(b), inter, /*handleNested=*/true);
+  const float ai = intersection_area(a, b);
   if (!(ai > 0.f)) return 0.f;
   const float uni = area_a + area_b - ai;
   return uni > 0.f ? std::clamp(ai / uni, 0.f, 1.f) : 0.f;

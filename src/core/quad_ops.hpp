@@ -11,6 +11,10 @@ namespace ocr2s {
 /// Degenerate quads give 0.
 float quad_iou(const Quad& a, const Quad& b);
 
+/// The share of b's area that convex quad a covers, in [0, 1] (any vertex
+/// order). A degenerate b gives 0.
+float quad_coverage(const Quad& a, const Quad& b);
+
 /// The rotated rectangle centred at `center` whose first axis is the unit vector
 /// `dir`: width along dir, height along dir rotated 90° clockwise (image y down).
 /// Vertex order as in Quad (tl, tr, br, bl in that frame).

@@ -420,4 +420,16 @@ TEST_CASE("rescale_magnify: off, too few characters, or held by the canvas", "[c
   CHECK(rescale_magnify(small, maps_at(1.f), cv::Size(600, 200), c) == 0.f);
 }
 
+TEST_CASE("quad geometry: coverage is the share of the second quad's area", "[craft]") {
+  const Quad big = box(0, 0, 40, 40), small = box(10, 10, 10, 10);
+  CHECK(quad_coverage(big, small) == Approx(1.f));
+  CHECK(quad_coverage(small, big) == Approx(100.f / 1600.f));
+  CHECK(quad_coverage(box(0, 0, 20, 40), big) == Approx(0.5f));
+  // Vertex order does not matter; disjoint and degenerate quads cover nothing.
+  const Quad reversed{{small.pts[3], small.pts[2], small.pts[1], small.pts[0]}};
+  CHECK(quad_coverage(big, reversed) == Approx(1.f));
+  CHECK(quad_coverage(box(100, 100, 5, 5), big) == 0.f);
+  CHECK(quad_coverage(big, box(5, 5, 0, 10)) == 0.f);
+}
+
 }  // namespace ocr2s::craft
