@@ -135,6 +135,11 @@ constexpr std::string_view kNarrow = ".,:;'`!|1Iilj()[]{}-/\\";
 // Glyphs wide enough for the detector to find two region peaks in them.
 constexpr std::string_view kWideGlyphs = "WM%#@&wm";
 
+// Reads of a lone vertical stroke: what the classifier makes of a crop centred
+// on one stem of a glyph the detector cut in two (the left stem of an M or an
+// N, the stem of an L).
+constexpr std::string_view kStrokes = "1Il|";
+
 // Throws unless there is one probability row per character of the line.
 void check_rows(const char* what, const LayoutLine& line,
                 const std::vector<std::vector<float>>& probs) {
@@ -286,6 +291,26 @@ bool plain_pair(const LayoutLine& line, const std::vector<std::vector<float>>& p
          kb != reject && !narrow(charset, ka) && !narrow(charset, kb);
 }
 
+// Characters i and i + 1 are of one word, both read as characters, at least one
+// as a lone vertical stroke (kStrokes), and their quads overlap along the line
+// by at least kStrokeOverlap line heights.
+bool stroke_pair(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
+                 std::size_t i, const Charset& charset) {
+  const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
+  const int reject = charset.reject_class();
+  if (line.chars[i].word != line.chars[i + 1].word || ka < 0 || kb < 0 || ka == reject ||
+      kb == reject)
+    return false;
+  const auto stroke = [&](int k) {
+    return static_cast<std::size_t>(k) < charset.labels.size() &&
+           kStrokes.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
+  };
+  if (!stroke(ka) && !stroke(kb)) return false;
+  const float overlap = along_extent(line, line.chars[i].quad).second -
+                        along_extent(line, line.chars[i + 1].quad).first;
+  return overlap >= kStrokeOverlap * line.height;
+}
+
 }  // namespace
 
 std::vector<std::size_t> split_candidates(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
@@ -333,7 +358,9 @@ std::vector<std::size_t> tight_candidates(const LayoutLine& line,
   const float pitch = median_pitch(line, &along);
   if (!(pitch > 0.f)) return out;
   for (std::size_t i = 0; i + 1 < line.chars.size(); ++i) {
-    if (plain_pair(line, probs, i, charset) && along[i + 1] - along[i] < kTightPitch * pitch) {
+    const float spacing = along[i + 1] - along[i];
+    if ((plain_pair(line, probs, i, charset) && spacing < kTightPitch * pitch) ||
+        (stroke_pair(line, probs, i, charset) && spacing < kStrokePitch * pitch)) {
       out.push_back(i);
       ++i;  // pairs do not share a character
     }

@@ -496,6 +496,32 @@ TEST_CASE("merge_tight: one glyph detected as two close characters is read whole
     CHECK(tight_candidates(three, r, cs).empty());
     CHECK_THROWS_AS(tight_candidates(three, p, cs), InputError);
   }
+  SECTION("candidates: a stroke overlapping its neighbour, closer than kStrokePitch pitches") {
+    // Characters 10 px wide, pitch 16, height 20: kStrokeOverlap is 4 px, and
+    // kStrokePitch × 16 = 10.4 px. 1 (a '1') lies 5 px from 2 (an 'M'): the quads
+    // overlap by 5 px, a cut-off stem. 4 ('1') lies 11 px from 3 ('B'): the quads
+    // do not overlap. 6 ('I') lies 8 px from 5 ('C'): they overlap by 2 px < 4.
+    LayoutLine line =
+        make({0.f, 16.f, 21.f, 37.f, 48.f, 64.f, 72.f, 88.f, 104.f}, {0, 0, 0, 0, 0, 0, 0, 0, 0});
+    std::vector<std::vector<float>> p = {sure("A"), sure("1"), sure("M"), sure("B"), sure("1"),
+                                         sure("C"), sure("I"), sure("D"), sure("E")};
+    CHECK(tight_candidates(line, p, cs) == std::vector<std::size_t>{1});
+    // Not for other narrow marks (the '.' of "5.5" sits that close), nor across words.
+    p[1] = sure(".");
+    CHECK(tight_candidates(line, p, cs).empty());
+    p[1] = sure("I");
+    CHECK(tight_candidates(line, p, cs) == std::vector<std::size_t>{1});
+    LayoutLine split = make({0.f, 16.f, 21.f, 37.f, 53.f}, {0, 0, 1, 1, 1});
+    std::vector<std::vector<float>> q = {sure("A"), sure("1"), sure("M"), sure("B"), sure("C")};
+    CHECK(tight_candidates(split, q, cs).empty());
+    // The union reads as the whole M: one character, flagged.
+    const auto whole = dist(cs, {{"M", 0.96f}});
+    p[1] = sure("1");
+    CHECK(merge_tight(line, p, {1}, {whole}, cs) == 1);
+    const Line out = decode_line(line, p, cs, DecodeOptions{});
+    CHECK(out.text == "AMB1CIDE");
+    CHECK(out.chars[1].status == CharStatus::kLowConfidence);
+  }
   SECTION(
       "the union is kept, flagged, when it surely reads as one character that is not a narrow "
       "mark") {
