@@ -252,7 +252,7 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
       text_ms += ms_since(t);
     }
     t = Clock::now();
-    if (cfg.assemble.flag_lone_characters) ocr2s::assemble::flag_lone_characters(read_lines);
+    if (cfg.assemble.flag_lone_characters) ocr2s::assemble::set_aside_lone_characters(read_lines);
     text_ms += ms_since(t);
     st["classifier"].push_back(classify_ms);
     st["text"].push_back(text_ms);

@@ -345,8 +345,11 @@ struct Reader::Impl {
         // A line made only of vetoed detections is no text at all.
         if (!out.chars.empty()) region.push_back(std::move(out));
       }
-      // A character left alone in its line beside a code is flagged.
-      if (config.assemble.flag_lone_characters) assemble::flag_lone_characters(region);
+      // A character left alone in its line beside a code is set aside as a mark.
+      if (config.assemble.flag_lone_characters) {
+        for (auto& m : assemble::set_aside_lone_characters(region))
+          result.marks.push_back(std::move(m));
+      }
       result.lines.insert(result.lines.end(), std::make_move_iterator(region.begin()),
                           std::make_move_iterator(region.end()));
       begin = end;

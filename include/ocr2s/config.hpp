@@ -114,9 +114,11 @@ struct AssembleConfig {
   /// ... and when their heights differ by at most this ratio (larger / smaller).
   float max_height_ratio = 1.6f;
   /// A line of a single character, in an image (or ROI) where another line has
-  /// at least three, is read but flagged (kLowConfidence): on parts and labels
-  /// such a mark is far more often a scratch, a logo fragment or a speck than a
-  /// field of its own. A station that reads one-character fields turns this off.
+  /// at least three, is set aside as a mark (ReadResult::marks: not text,
+  /// kLowConfidence, the reading not trusted): on parts and labels such a mark is
+  /// far more often a scratch, a logo fragment or a speck than a field of its
+  /// own. A line matching ReadOptions::pattern stays. A station that reads
+  /// one-character fields turns this off.
   bool flag_lone_characters = true;
   /// A detection the classifier vetoes as "not a character" with a reject
   /// probability below this flags the characters on either side of it in its line

@@ -16,8 +16,8 @@ namespace ocr2s {
 enum class CharStatus {
   kOk,                ///< probability ≥ the confidence gate
   kLowConfidence,     ///< probability < the confidence gate, a detection below
-                      ///< CraftConfig::confirm_threshold, or a lone character
-                      ///< (AssembleConfig::flag_lone_characters): treat as a no-read
+                      ///< CraftConfig::confirm_threshold, or a lone character set
+                      ///< aside (ReadResult::marks): treat as a no-read
   kPatternCorrected,  ///< the pattern decoder replaced the classifier's first choice
   kRejected,          ///< the classifier vetoed the detection as "not a character";
                       ///< kept in Line::rejected, not part of the text
@@ -72,14 +72,24 @@ struct Verification {
 /// Everything read from one image.
 struct ReadResult {
   std::vector<Line> lines;       ///< top to bottom in the text's own frame
+  /// One-character lines set aside beside a code (AssembleConfig::
+  /// flag_lone_characters), in reading order: not part of text(), each
+  /// kLowConfidence. Usually a speck, a scratch or a logo fragment read as a
+  /// character; a reading with marks is a no-read all the same, for a person to
+  /// look at (the mark may be a one-character field, or a character of a line
+  /// that the layout cut off).
+  std::vector<Char> marks;
   cv::Size image_size;           ///< of the input image
   bool has_verification = false;
   Verification verification;     ///< valid when has_verification
 
-  /// The lines' texts joined by '\n'.
+  /// The lines' texts joined by '\n' (marks are not text).
   OCR2S_API std::string text() const;
-  /// The weakest line's confidence (0 when there is no line).
+  /// The weakest line's or mark's confidence (0 when there is no line).
   OCR2S_API float confidence() const;
+  /// Whether the reading can be taken without a look: at least one line, every
+  /// character kOk or kPatternCorrected, and no marks.
+  OCR2S_API bool trusted() const;
 };
 
 }  // namespace ocr2s

@@ -656,14 +656,19 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
   return out;
 }
 
-void flag_lone_characters(std::vector<Line>& lines) {
+std::vector<Char> set_aside_lone_characters(std::vector<Line>& lines) {
+  std::vector<Char> marks;
   const bool has_code =
       std::any_of(lines.begin(), lines.end(), [](const Line& l) { return l.chars.size() >= 3; });
-  if (!has_code) return;
-  for (auto& l : lines) {
-    if (l.chars.size() == 1 && l.chars[0].status == CharStatus::kOk)
-      l.chars[0].status = CharStatus::kLowConfidence;
+  if (!has_code) return marks;
+  const auto lone = [](const Line& l) { return l.chars.size() == 1 && !l.pattern_matched; };
+  for (const auto& l : lines) {
+    if (!lone(l)) continue;
+    marks.push_back(l.chars[0]);
+    if (marks.back().status == CharStatus::kOk) marks.back().status = CharStatus::kLowConfidence;
   }
+  lines.erase(std::remove_if(lines.begin(), lines.end(), lone), lines.end());
+  return marks;
 }
 
 Verification verify(const std::vector<Line>& lines, const std::string& expected) {

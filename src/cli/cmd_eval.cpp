@@ -73,16 +73,6 @@ struct Tally {
   }
 };
 
-bool is_flagged(const ReadResult& r) {
-  if (r.lines.empty()) return true;
-  for (const auto& l : r.lines) {
-    for (const auto& c : l.chars) {
-      if (c.status == CharStatus::kLowConfidence) return true;
-    }
-  }
-  return false;
-}
-
 Outcome score(const std::string& label, const ReadResult* r) {
   Outcome o;
   const auto want = utf8_split(strip_spaces(label));
@@ -96,7 +86,7 @@ Outcome score(const std::string& label, const ReadResult* r) {
   o.strict = text == label;
   const auto got = utf8_split(strip_spaces(text));
   o.loose = got == want;
-  o.flagged = is_flagged(*r);
+  o.flagged = !r->trusted();
   const auto steps = align(want, got);
   o.edits = edit_distance(steps, want, got);
   for (const auto& s : steps) {

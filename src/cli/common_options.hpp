@@ -63,7 +63,8 @@ struct ReaderOptions {
     app.add_option("--min-confidence", min_confidence, "Confidence gate (default: the model config's)")
         ->check(CLI::Range(0.0, 1.0));
     app.add_flag("--read-lone-characters", read_lone,
-                 "Trust a one-character line next to longer ones (default: flag it, it is usually a mark)");
+                 "Read a one-character line next to longer ones as text (default: set it aside as "
+                 "a flagged mark, it is usually a speck)");
     app.add_option("--veto-doubt", veto_doubt,
                    "A detection vetoed as not-a-character with less certainty than this flags its "
                    "neighbours (0: drop every veto silently)")

@@ -57,6 +57,11 @@ nlohmann::json to_json(const std::string& image, const ReadResult& r) {
                       {"width", r.image_size.width},
                       {"height", r.image_size.height},
                       {"lines", lines}};
+  if (!r.marks.empty()) {
+    nlohmann::json marks = nlohmann::json::array();
+    for (const auto& c : r.marks) marks.push_back(char_json(c));
+    j["marks"] = marks;
+  }
   if (r.has_verification) {
     const auto& v = r.verification;
     j["verification"] = {{"passed", v.passed},
@@ -128,6 +133,8 @@ cv::Mat draw_overlay(const cv::Mat& image, const ReadResult& r) {
     cv::putText(bgr, l.text, cv::Point(cvRound(b.x), std::max(12, cvRound(b.y) - 4)),
                 cv::FONT_HERSHEY_SIMPLEX, fs, cv::Scalar(255, 0, 255), thick, cv::LINE_AA);
   }
+  // Marks set aside (ReadResult::marks): cyan, not text.
+  for (const auto& m : r.marks) poly(m.quad, cv::Scalar(255, 255, 0));
   return bgr;
 }
 

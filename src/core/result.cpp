@@ -31,7 +31,17 @@ float ReadResult::confidence() const {
   if (lines.empty()) return 0.f;
   float c = lines.front().confidence;
   for (const auto& line : lines) c = std::min(c, line.confidence);
+  for (const auto& m : marks) c = std::min(c, m.probability);
   return c;
+}
+
+bool ReadResult::trusted() const {
+  if (lines.empty() || !marks.empty()) return false;
+  return std::all_of(lines.begin(), lines.end(), [](const Line& l) {
+    return std::all_of(l.chars.begin(), l.chars.end(), [](const Char& c) {
+      return c.status == CharStatus::kOk || c.status == CharStatus::kPatternCorrected;
+    });
+  });
 }
 
 }  // namespace ocr2s

@@ -58,6 +58,34 @@ TEST_CASE("result: status names, text and confidence", "[assemble]") {
   CHECK(r.confidence() == 0.4f);
 }
 
+TEST_CASE("result: trusted only with every character sure and no marks", "[assemble]") {
+  ReadResult r;
+  CHECK_FALSE(r.trusted());  // nothing read
+  Char sure;
+  sure.label = "7";
+  sure.probability = 0.95f;
+  Line l;
+  l.text = "77";
+  l.confidence = 0.95f;
+  l.chars = {sure, sure};
+  r.lines = {l};
+  CHECK(r.trusted());
+  r.lines[0].chars[1].status = CharStatus::kPatternCorrected;
+  CHECK(r.trusted());
+  r.lines[0].chars[1].status = CharStatus::kLowConfidence;
+  CHECK_FALSE(r.trusted());
+  r.lines[0].chars[1].status = CharStatus::kOk;
+  // A mark is not text, but it is doubt, and its probability counts.
+  Char mark = sure;
+  mark.label = "I";
+  mark.probability = 0.6f;
+  mark.status = CharStatus::kLowConfidence;
+  r.marks = {mark};
+  CHECK(r.text() == "77");
+  CHECK_FALSE(r.trusted());
+  CHECK(r.confidence() == 0.6f);
+}
+
 TEST_CASE("utf8_encode: code points to UTF-8, invalid ones as U+FFFD", "[assemble]") {
   CHECK(utf8_encode(U'A') == "A");
   CHECK(utf8_encode(U'µ') == "µ");

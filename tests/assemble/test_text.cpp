@@ -716,39 +716,49 @@ TEST_CASE("fill_gaps: a character missed inside a word is read from the gap, or 
   }
 }
 
-TEST_CASE("flag_lone_characters: a one-character line beside a code is flagged", "[assemble]") {
+TEST_CASE("set_aside_lone_characters: a one-character line beside a code becomes a flagged mark",
+          "[assemble]") {
   const Charset cs = charset();
   const auto sure = [&](const char* label) { return dist(cs, {{label, 0.99f}}); };
   const auto read = [&](const LayoutLine& l, const std::vector<std::vector<float>>& p) {
     return decode_line(l, p, cs, DecodeOptions{});
   };
   const auto vetoed = dist(cs, {{"<reject>", 0.99f}});
-  // A code, a lone mark, and a speck whose two line neighbours were vetoed: after
-  // the vetoes it is as alone as the mark.
+  // A code, a lone mark, a two-character line, and a speck whose two line
+  // neighbours were vetoed: after the vetoes it is as alone as the mark.
   std::vector<Line> lines = {
       read(line_of({0, 0, 0, 1, 1}), {sure("A"), sure("B"), sure("C"), sure("1"), sure("2")}),
       read(line_of({0}), {sure("7")}), read(line_of({0, 0}), {sure("4"), sure("5")}),
       read(line_of({0, 0, 0}), {vetoed, sure("I"), vetoed})};
   REQUIRE(lines[3].chars.size() == 1);
   REQUIRE(lines[3].chars[0].status == CharStatus::kOk);
-  flag_lone_characters(lines);
-  CHECK(lines[1].chars[0].status == CharStatus::kLowConfidence);
-  CHECK(lines[3].chars[0].status == CharStatus::kLowConfidence);
-  for (const auto& c : lines[0].chars) CHECK(c.status == CharStatus::kOk);
-  for (const auto& c : lines[2].chars) CHECK(c.status == CharStatus::kOk);
-  // A pattern's correction stays what it is.
-  std::vector<Line> corrected = {lines[0], read(line_of({0}), {sure("8")})};
+  const std::vector<Line> before = lines;
+  const auto marks = set_aside_lone_characters(lines);
+  REQUIRE(marks.size() == 2);
+  CHECK(marks[0].label == "7");
+  CHECK(marks[1].label == "I");
+  for (const auto& m : marks) CHECK(m.status == CharStatus::kLowConfidence);
+  CHECK(marks[0].quad.center() == before[1].chars[0].quad.center());
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].text == "ABC 12");
+  CHECK(lines[1].text == "45");
+  for (const auto& l : lines) {
+    for (const auto& c : l.chars) CHECK(c.status == CharStatus::kOk);
+  }
+  // A line the caller's pattern vouches for stays, its status as it was.
+  std::vector<Line> corrected = {before[0], read(line_of({0}), {sure("8")})};
   corrected[1].chars[0].status = CharStatus::kPatternCorrected;
-  flag_lone_characters(corrected);
+  corrected[1].pattern_matched = true;
+  CHECK(set_aside_lone_characters(corrected).empty());
+  REQUIRE(corrected.size() == 2);
   CHECK(corrected[1].chars[0].status == CharStatus::kPatternCorrected);
-  // Without a line of three or more, short lines are what the image has: trusted.
-  std::vector<Line> short_lines = {read(line_of({0}), {sure("7")}), lines[2]};
-  flag_lone_characters(short_lines);
+  // Without a line of three or more, short lines are what the image has: text.
+  std::vector<Line> short_lines = {read(line_of({0}), {sure("7")}), before[2]};
+  CHECK(set_aside_lone_characters(short_lines).empty());
+  CHECK(short_lines.size() == 2);
   CHECK(short_lines[0].chars[0].status == CharStatus::kOk);
   // Vetoes count: a line of three detections with one read is no code.
-  std::vector<Line> thinned = {read(line_of({0}), {sure("7")}), lines[3]};
-  thinned[1].chars[0].status = CharStatus::kOk;
-  flag_lone_characters(thinned);
-  CHECK(thinned[0].chars[0].status == CharStatus::kOk);
-  CHECK(thinned[1].chars[0].status == CharStatus::kOk);
+  std::vector<Line> thinned = {read(line_of({0}), {sure("7")}), before[3]};
+  CHECK(set_aside_lone_characters(thinned).empty());
+  CHECK(thinned.size() == 2);
 }
