@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
             }
           }
         }
+        // A lone mark beside the code: a speck, or a character the layout cut off.
+        for (const auto& m : r.marks)
+          std::printf("\t  mark '%s' %.3f beside the code\n", m.label.c_str(), m.probability);
       }
     } catch (const ocr2s::Error& e) {
       ++rejected;

@@ -357,6 +357,7 @@ struct Reader::Impl {
     if (!o.expect.empty()) {
       result.has_verification = true;
       result.verification = assemble::verify(result.lines, o.expect);
+      if (!result.marks.empty()) result.verification.passed = false;
     }
     return result;
   }

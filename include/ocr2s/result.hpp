@@ -60,7 +60,10 @@ struct Line {
 
 /// Comparison of a reading with ReadOptions::expect.
 struct Verification {
-  bool passed = false;      ///< whitespace-insensitive exact match, every character ≥ gate
+  /// Whitespace-insensitive exact match, every character ≥ gate, and no marks
+  /// (ReadResult::marks): a mark may be a character of the code that the layout
+  /// cut off, so that the rest reads as a shorter expected code.
+  bool passed = false;
   std::string expected;     ///< as given
   std::string read;         ///< ReadResult::text()
   /// One entry per non-space expected character: whether the reading has the same

@@ -34,6 +34,12 @@ inline std::string fingerprint(const ocr2s::ReadResult& r) {
       s += buf;
     }
   }
+  s += "|marks:";
+  for (const auto& c : r.marks) {
+    std::snprintf(buf, sizeof buf, "%s:%.6f:%.2f,%.2f;", c.label.c_str(), c.probability,
+                  c.quad.pts[0].x, c.quad.pts[0].y);
+    s += buf;
+  }
   return s;
 }
 

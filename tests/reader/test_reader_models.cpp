@@ -186,3 +186,50 @@ TEST_CASE("automatic scale: the second pass reads as a reader fixed at that magn
   }
   CHECK(compared >= 2);
 }
+
+TEST_CASE("a lone character beside a code is set aside as a mark, and the reading is not trusted",
+          "[reader]") {
+  const auto& reader = shared_reader();
+  // A generated label read whole and trusted, on a canvas twice as tall whose
+  // lower half repeats the label's background with one of its characters, copied
+  // cell and all, alone in the middle.
+  const auto samples = ocr2s_test::sample_images(/*count=*/6, /*seed=*/99);
+  const auto it = std::find_if(samples.begin(), samples.end(), [&](const auto& s) {
+    const auto r = reader.read(s.image);
+    return r.trusted() && no_spaces(r.text()) == no_spaces(s.text) && r.lines[0].chars.size() >= 3;
+  });
+  REQUIRE(it != samples.end());
+  const cv::Mat& label = it->image;
+  const auto plain = reader.read(label);
+  const cv::Rect cell =
+      cv::Rect(plain.lines[0].chars[1].quad.bounds()) & cv::Rect(0, 0, label.cols, label.rows);
+  cv::Mat canvas;
+  cv::vconcat(label, label, canvas);
+  cv::Mat lower = canvas(cv::Rect(0, label.rows, label.cols, label.rows));
+  cv::Mat patch;
+  cv::resize(label(cv::Rect(0, 0, label.cols, 4)), patch, lower.size(), 0, 0, cv::INTER_NEAREST);
+  patch.copyTo(lower);  // the label's top rows stretched: its background, no text
+  label(cell).copyTo(lower(cv::Rect((label.cols - cell.width) / 2, (label.rows - cell.height) / 2,
+                                    cell.width, cell.height)));
+
+  ocr2s::ReadOptions expect;
+  expect.expect = plain.text();
+  const auto r = reader.read(canvas, expect);
+  INFO("read '" << r.text() << "' with " << r.marks.size() << " marks");
+  REQUIRE(r.marks.size() == 1);
+  CHECK(r.marks[0].label == plain.lines[0].chars[1].label);
+  CHECK(r.marks[0].status == ocr2s::CharStatus::kLowConfidence);
+  CHECK(r.marks[0].quad.center().y > static_cast<float>(label.rows));
+  CHECK(r.text() == plain.text());
+  CHECK_FALSE(r.trusted());
+  CHECK(r.confidence() <= r.marks[0].probability);
+  CHECK_FALSE(r.verification.passed);  // the mark may belong to the code
+  CHECK(r.verification.edit_distance == 0);
+
+  // A station that reads one-character fields keeps it as a line of text.
+  ocr2s::ReaderConfig lone;
+  lone.assemble.flag_lone_characters = false;
+  const auto kept = ocr2s::Reader(lone).read(canvas);
+  CHECK(kept.marks.empty());
+  CHECK(kept.text() == plain.text() + "\n" + plain.lines[0].chars[1].label);
+}
