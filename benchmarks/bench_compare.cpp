@@ -248,6 +248,26 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
         text_ms += ms_since(t);
       }
       t = Clock::now();
+      const auto doubtful = ocr2s::assemble::doubtful_characters(lp, cfg.classifier.reread_below);
+      text_ms += ms_since(t);
+      if (!doubtful.empty()) {
+        const auto t0 = Clock::now();
+        std::vector<ocr2s::assemble::CropBox> views;
+        for (const std::size_t i : doubtful) {
+          const auto v = ocr2s::assemble::nearby_views(
+              ocr2s::assemble::crop_box(merged, merged.chars[i].quad, cls.crop_spec().height_factor,
+                                        cls.crop_spec().aspect()),
+              merged.height);
+          views.insert(views.end(), v.begin(), v.end());
+        }
+        const auto rows =
+            cls.classify(ocr2s::charcls::extract_crops(gray, views, cls.crop_spec().size));
+        classify_ms += ms_since(t0);
+        t = Clock::now();
+        ocr2s::assemble::average_views(lp, doubtful, rows);
+        text_ms += ms_since(t);
+      }
+      t = Clock::now();
       read_lines.push_back(ocr2s::assemble::decode_line(merged, lp, cls.charset(), {}));
       text_ms += ms_since(t);
     }

@@ -63,6 +63,7 @@ void validate(const ReaderConfig& c) {
   check_range("classifier.top_k", c.classifier.top_k, 1, 16);
   check_range("classifier.min_confidence", c.classifier.min_confidence, 0.0f, 1.0f);
   check_range("classifier.max_batch", c.classifier.max_batch, 1, 65536);
+  check_range("classifier.reread_below", c.classifier.reread_below, 0.0f, 1.0f);
   check_range("assemble.max_word_gap", c.assemble.max_word_gap, 0.0f, 100.0f);
   check_range("assemble.max_line_offset", c.assemble.max_line_offset, 0.0f, 10.0f);
   check_range("assemble.max_angle_diff_deg", c.assemble.max_angle_diff_deg, 0.0f, 90.0f);
@@ -290,6 +291,25 @@ struct Reader::Impl {
     return classify(charcls::extract_crops(gray, boxes, spec.size));
   }
 
+  // ClassifierConfig::reread_below: each doubtful character is read again from
+  // nearby views of its crop, all of the line's in one call.
+  void reread_doubtful(const cv::Mat& image, cv::Mat& gray, const assemble::LayoutLine& line,
+                       std::vector<std::vector<float>>& probs) const {
+    const auto doubtful = assemble::doubtful_characters(probs, config.classifier.reread_below);
+    if (doubtful.empty()) return;
+    if (gray.empty()) gray = charcls::to_gray8(image);
+    const auto& spec = classifier.crop_spec();
+    std::vector<assemble::CropBox> boxes;
+    for (const std::size_t i : doubtful) {
+      const auto views = assemble::nearby_views(
+          assemble::crop_box(line, line.chars[i].quad, spec.height_factor, spec.aspect()),
+          line.height);
+      boxes.insert(boxes.end(), views.begin(), views.end());
+    }
+    assemble::average_views(probs, doubtful,
+                            classify(charcls::extract_crops(gray, boxes, spec.size)));
+  }
+
   // One line's text: the second looks at its doubtful places, then decoding.
   Line read_line(const cv::Mat& image, cv::Mat& gray, assemble::LayoutLine line,
                  std::vector<std::vector<float>> line_probs,
@@ -324,6 +344,7 @@ struct Reader::Impl {
       const auto rows = second_look(image, gray, line, tight, assemble::joined_quad);
       assemble::merge_tight(line, line_probs, tight, rows, charset);
     }
+    reread_doubtful(image, gray, line, line_probs);
     return assemble::decode_line(line, line_probs, charset, d);
   }
 

@@ -94,6 +94,14 @@ struct ClassifierConfig {
   /// more (0.9: 2.75 % and 60.8 %). A misread ships a wrong code, a no-read asks
   /// for a look: a station that can afford more looks raises it.
   float min_confidence = 0.8f;
+  /// A character whose best probability is below this is read again from four
+  /// nearby views of its crop (shifted along the line, scaled; assemble::
+  /// nearby_views) and its distribution becomes the mean of the five. Range
+  /// [0, 1]; 0 turns it off. About 5 % of crops are read again at 0.95 (a
+  /// fifth more classifier work). On 800 validation images (seed 9001) it read
+  /// 81.9 % of them exactly against 80.25 %, and at equal no-reads it misread
+  /// fewer (README "Status").
+  float reread_below = 0.95f;
   /// Largest number of crops in one forward pass; more are split into batches
   /// of this size. Range [1, 65536].
   int max_batch = 512;

@@ -814,6 +814,18 @@ CropBox crop_box(const LayoutLine& line, const Quad& quad, float height_factor, 
   return box;
 }
 
+std::array<CropBox, 4> nearby_views(const CropBox& box, float line_height) {
+  std::array<CropBox, 4> v = {box, box, box, box};
+  v[0].center -= box.direction * (kViewShift * line_height);
+  v[1].center += box.direction * (kViewShift * line_height);
+  for (int k = 0; k < 2; ++k) {
+    const float f = k == 0 ? 1.f - kViewScale : 1.f + kViewScale;
+    v[2 + k].width *= f;
+    v[2 + k].height *= f;
+  }
+  return v;
+}
+
 void mark_unsure(std::vector<LayoutLine>& lines, const craft::CharGraph& graph, float confirm_threshold) {
   for (auto& line : lines) {
     for (auto& c : line.chars) {

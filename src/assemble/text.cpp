@@ -656,6 +656,46 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
   return out;
 }
 
+std::vector<std::size_t> doubtful_characters(const std::vector<std::vector<float>>& probs,
+                                             float below) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < probs.size(); ++i) {
+    if (!probs[i].empty() && *std::max_element(probs[i].begin(), probs[i].end()) < below)
+      out.push_back(i);
+  }
+  return out;
+}
+
+void average_views(std::vector<std::vector<float>>& probs,
+                   const std::vector<std::size_t>& candidates,
+                   const std::vector<std::vector<float>>& view_rows) {
+  if (candidates.empty()) {
+    if (!view_rows.empty()) throw InputError("average_views: view rows without candidates");
+    return;
+  }
+  const std::size_t n = view_rows.size() / candidates.size();
+  if (n == 0 || n * candidates.size() != view_rows.size()) {
+    throw InputError("average_views: " + std::to_string(view_rows.size()) + " view rows for " +
+                     std::to_string(candidates.size()) + " candidates");
+  }
+  for (std::size_t j = 0; j < candidates.size(); ++j) {
+    if (candidates[j] >= probs.size()) {
+      throw InputError("average_views: candidate " + std::to_string(candidates[j]) + " of " +
+                       std::to_string(probs.size()) + " rows");
+    }
+    auto& row = probs[candidates[j]];
+    for (std::size_t v = 0; v < n; ++v) {
+      if (view_rows[j * n + v].size() != row.size())
+        throw InputError("average_views: rows of different sizes");
+    }
+    for (std::size_t k = 0; k < row.size(); ++k) {
+      float sum = row[k];
+      for (std::size_t v = 0; v < n; ++v) sum += view_rows[j * n + v][k];
+      row[k] = sum / static_cast<float>(n + 1);
+    }
+  }
+}
+
 std::vector<Char> set_aside_lone_characters(std::vector<Line>& lines) {
   std::vector<Char> marks;
   const bool has_code =

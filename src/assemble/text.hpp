@@ -214,6 +214,19 @@ constexpr float kGapAccept = 0.9f;
 int fill_gaps(LayoutLine& line, std::vector<std::vector<float>>& probs, const std::vector<std::size_t>& candidates,
               const std::vector<std::vector<float>>& gap_rows, const Charset& charset);
 
+/// ClassifierConfig::reread_below: indices of the characters whose best
+/// probability is below `below` (none for 0), ascending.
+std::vector<std::size_t> doubtful_characters(const std::vector<std::vector<float>>& probs,
+                                             float below);
+
+/// The doubtful characters' distributions become the mean of their own and of
+/// their views (assemble::nearby_views): view_rows holds, for candidates[j], the
+/// distributions of its views at [j × n, (j + 1) × n) with n = view_rows.size() /
+/// candidates.size() views each.
+void average_views(std::vector<std::vector<float>>& probs,
+                   const std::vector<std::size_t>& candidates,
+                   const std::vector<std::vector<float>>& view_rows);
+
 /// AssembleConfig::flag_lone_characters: when one of `lines` (the lines of one
 /// region of interest, as read) has at least three characters, every line that
 /// has only one is taken out of `lines` and its character returned, flagged

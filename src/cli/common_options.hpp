@@ -51,6 +51,7 @@ struct ReaderOptions {
   std::string pattern;
   float min_confidence = -1.f;
   bool read_lone = false;
+  float reread_below = ClassifierConfig{}.reread_below;
   float veto_doubt = AssembleConfig{}.veto_doubt;
   float max_word_gap = AssembleConfig{}.max_word_gap;
 
@@ -62,6 +63,12 @@ struct ReaderOptions {
     app.add_option("--pattern", pattern, "Format every line must match, e.g. 'LOT\\d{6}'");
     app.add_option("--min-confidence", min_confidence, "Confidence gate (default: the model config's)")
         ->check(CLI::Range(0.0, 1.0));
+    app.add_option(
+           "--reread-below", reread_below,
+           "Read a character below this probability again from four nearby views and average "
+           "(0: off)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     app.add_flag("--read-lone-characters", read_lone,
                  "Read a one-character line next to longer ones as text (default: set it aside as "
                  "a flagged mark, it is usually a speck)");
@@ -80,6 +87,7 @@ struct ReaderOptions {
     c.assemble.veto_doubt = veto_doubt;
     c.assemble.max_word_gap = max_word_gap;
     c.classifier.model = classifier;
+    c.classifier.reread_below = reread_below;
     c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each
     return c;
   }

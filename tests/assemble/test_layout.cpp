@@ -432,3 +432,32 @@ TEST_CASE("crop_box: '.' and '-' crops sit on the line's centre line", "[assembl
   CHECK((quads[2].center() - dot.center).dot(n) == Approx(0.4f * kH).margin(0.05f * kH));
   CHECK_THROWS_AS(crop_box(line, 6, height_factor, aspect), InputError);
 }
+
+TEST_CASE("nearby_views: the crop shifted both ways along the line, and scaled both ways",
+          "[assemble]") {
+  CropBox box;
+  box.center = {100.f, 50.f};
+  box.direction = {0.8f, 0.6f};
+  box.width = 26.f;
+  box.height = 26.f;
+  const float h = 20.f;
+  const auto v = nearby_views(box, h);
+  const cv::Point2f step = box.direction * (kViewShift * h);
+  CHECK(v[0].center.x == Approx(100.f - step.x));
+  CHECK(v[0].center.y == Approx(50.f - step.y));
+  CHECK(v[1].center.x == Approx(100.f + step.x));
+  CHECK(v[1].center.y == Approx(50.f + step.y));
+  for (int k = 0; k < 2; ++k) {
+    CHECK(v[k].width == box.width);
+    CHECK(v[k].height == box.height);
+  }
+  CHECK(v[2].width == Approx(26.f * (1.f - kViewScale)));
+  CHECK(v[2].height == Approx(26.f * (1.f - kViewScale)));
+  CHECK(v[3].width == Approx(26.f * (1.f + kViewScale)));
+  CHECK(v[3].height == Approx(26.f * (1.f + kViewScale)));
+  for (const auto& b : v) {
+    CHECK(b.direction == box.direction);  // a view is never turned
+  }
+  CHECK(v[2].center == box.center);
+  CHECK(v[3].center == box.center);
+}

@@ -762,3 +762,25 @@ TEST_CASE("set_aside_lone_characters: a one-character line beside a code becomes
   CHECK(set_aside_lone_characters(thinned).empty());
   CHECK(thinned.size() == 2);
 }
+
+TEST_CASE("doubtful_characters and average_views: doubtful rows become the mean over their views",
+          "[assemble]") {
+  const std::vector<std::vector<float>> p0 = {
+      {0.97f, 0.03f}, {0.6f, 0.4f}, {0.2f, 0.8f}, {0.5f, 0.5f}};
+  CHECK(doubtful_characters(p0, 0.95f) == std::vector<std::size_t>{1, 2, 3});
+  CHECK(doubtful_characters(p0, 0.7f) == std::vector<std::size_t>{1, 3});
+  CHECK(doubtful_characters(p0, 0.f).empty());
+  auto p = p0;
+  // Two views each for characters 1 and 3.
+  average_views(p, {1, 3}, {{0.0f, 1.0f}, {0.3f, 0.7f}, {0.8f, 0.2f}, {0.2f, 0.8f}});
+  CHECK(p[0] == p0[0]);
+  CHECK(p[2] == p0[2]);
+  CHECK(p[1][0] == Approx(0.3f));
+  CHECK(p[1][1] == Approx(0.7f));
+  CHECK(p[3][0] == Approx(0.5f));
+  CHECK(p[3][1] == Approx(0.5f));
+  CHECK_THROWS_AS(average_views(p, {1, 3}, {{0.5f, 0.5f}, {0.5f, 0.5f}, {0.5f, 0.5f}}), InputError);
+  CHECK_THROWS_AS(average_views(p, {7}, {{0.5f, 0.5f}}), InputError);
+  CHECK_THROWS_AS(average_views(p, {1}, {{0.5f, 0.5f, 0.f}}), InputError);
+  CHECK_THROWS_AS(average_views(p, {}, {{0.5f, 0.5f}}), InputError);
+}

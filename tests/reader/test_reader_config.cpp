@@ -51,6 +51,9 @@ TEST_CASE("Reader rejects out-of-range config values with their names", "[reader
   ocr2s::ReaderConfig veto;
   veto.assemble.veto_doubt = 1.5f;
   check_refused(veto, "assemble.veto_doubt", "1.5");
+  ocr2s::ReaderConfig reread;
+  reread.classifier.reread_below = -0.5f;
+  check_refused(reread, "classifier.reread_below", "-0.5");
 }
 
 TEST_CASE("Reader names a missing model file", "[reader]") {

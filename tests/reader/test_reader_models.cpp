@@ -233,3 +233,49 @@ TEST_CASE("a lone character beside a code is set aside as a mark, and the readin
   CHECK(kept.marks.empty());
   CHECK(kept.text() == plain.text() + "\n" + plain.lines[0].chars[1].label);
 }
+
+TEST_CASE("only doubtful characters are read again from nearby views", "[reader]") {
+  // reread_below = 0 reads every crop once. With the default, a character the
+  // single reading was sure of (at or above the threshold) keeps its reading
+  // exactly; the doubtful ones get the mean over five views, so the probability
+  // of some of them changes (and a doubtful veto may become a character:
+  // characters are matched by their quads).
+  ocr2s::ReaderConfig once;
+  once.classifier.reread_below = 0.f;
+  const ocr2s::Reader single(once);
+  const auto& reader = shared_reader();
+  const float below = ocr2s::ClassifierConfig{}.reread_below;
+  const auto same_place = [](const ocr2s::Char& x, const ocr2s::Char& y) {
+    for (int k = 0; k < 4; ++k) {
+      if (x.quad.pts[k] != y.quad.pts[k]) return false;
+    }
+    return true;
+  };
+  int sure = 0, doubtful = 0, changed = 0;
+  for (const auto& s : ocr2s_test::sample_images(/*count=*/24)) {
+    const auto a = single.read(s.image), b = reader.read(s.image);
+    std::vector<const ocr2s::Char*> reread;
+    for (const auto& l : b.lines) {
+      for (const auto& c : l.chars) reread.push_back(&c);
+    }
+    for (const auto& l : a.lines) {
+      for (const auto& x : l.chars) {
+        const auto y = std::find_if(reread.begin(), reread.end(),
+                                    [&](const ocr2s::Char* c) { return same_place(x, *c); });
+        if (x.top_k[0].probability >= below) {
+          ++sure;
+          REQUIRE(y != reread.end());
+          CHECK((*y)->label == x.label);
+          CHECK((*y)->probability == x.probability);
+        } else {
+          ++doubtful;
+          changed += y == reread.end() || (*y)->probability != x.probability;
+        }
+      }
+    }
+  }
+  INFO(sure << " sure, " << doubtful << " doubtful, " << changed << " changed");
+  CHECK(sure > 100);
+  CHECK(doubtful > 0);
+  CHECK(changed > 0);
+}
