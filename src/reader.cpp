@@ -291,19 +291,22 @@ struct Reader::Impl {
     return classify(charcls::extract_crops(gray, boxes, spec.size));
   }
 
-  // ClassifierConfig::reread_below: each doubtful character is read again from
-  // nearby views of its crop, all of the line's in one call.
-  void reread_doubtful(const cv::Mat& image, cv::Mat& gray, const assemble::LayoutLine& line,
+  // ClassifierConfig::reread_below: each doubtful character of the image's
+  // lines is read again from nearby views of its crop, all in one call.
+  void reread_doubtful(const cv::Mat& image, cv::Mat& gray,
+                       const std::vector<assemble::LayoutLine>& lines,
                        std::vector<std::vector<float>>& probs) const {
     const auto doubtful = assemble::doubtful_characters(probs, config.classifier.reread_below);
     if (doubtful.empty()) return;
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
     std::vector<assemble::CropBox> boxes;
+    std::size_t l = 0, first = 0;  // doubtful[j] is character doubtful[j] - first of lines[l]
     for (const std::size_t i : doubtful) {
+      while (i - first >= lines[l].chars.size()) first += lines[l++].chars.size();
       const auto views = assemble::nearby_views(
-          assemble::crop_box(line, line.chars[i].quad, spec.height_factor, spec.aspect()),
-          line.height);
+          assemble::crop_box(lines[l], i - first, spec.height_factor, spec.aspect()),
+          lines[l].height);
       boxes.insert(boxes.end(), views.begin(), views.end());
     }
     assemble::average_views(probs, doubtful,
@@ -344,7 +347,6 @@ struct Reader::Impl {
       const auto rows = second_look(image, gray, line, tight, assemble::joined_quad);
       assemble::merge_tight(line, line_probs, tight, rows, charset);
     }
-    reread_doubtful(image, gray, line, line_probs);
     return assemble::decode_line(line, line_probs, charset, d);
   }
 
@@ -354,8 +356,11 @@ struct Reader::Impl {
     result.image_size = image.size();
     assemble::DecodeOptions d = s.decode;
     d.pattern = s.pattern ? &*s.pattern : nullptr;
-    auto next = probs.begin() + static_cast<std::ptrdiff_t>(p.first_crop);
     cv::Mat gray;  // converted when a line needs a second look (rare)
+    const auto mine = probs.begin() + static_cast<std::ptrdiff_t>(p.first_crop);
+    std::vector<std::vector<float>> own(mine, mine + static_cast<std::ptrdiff_t>(p.num_crops));
+    reread_doubtful(image, gray, p.lines, own);
+    auto next = own.cbegin();
     std::size_t begin = 0;
     for (const std::size_t end : p.region_end) {
       std::vector<Line> region;  // the read lines of one ROI
