@@ -180,7 +180,22 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
     const auto crops = ocr2s::charcls::extract_crops(gray, boxes, cls.crop_spec().size);
     st["crops"].push_back(ms_since(t));
     t = Clock::now();
-    const auto probs = cls.classify(crops);
+    auto probs = cls.classify(crops);
+    // Doubtful characters read again from nearby views, once per image, as Reader
+    // does before its second looks.
+    const auto doubtful = ocr2s::assemble::doubtful_characters(probs, cfg.classifier.reread_below);
+    if (!doubtful.empty()) {
+      std::vector<ocr2s::assemble::CropBox> views;
+      std::size_t l = 0, first = 0;
+      for (const std::size_t i : doubtful) {
+        while (i - first >= lines[l].chars.size()) first += lines[l++].chars.size();
+        const auto v = ocr2s::assemble::nearby_views(boxes[i], lines[l].height);
+        views.insert(views.end(), v.begin(), v.end());
+      }
+      ocr2s::assemble::average_views(
+          probs, doubtful,
+          cls.classify(ocr2s::charcls::extract_crops(gray, views, cls.crop_spec().size)));
+    }
     double classify_ms = ms_since(t);
     // Text, with the second looks (union crops of split glyphs, half crops of
     // wide nodes, centre crops of gaps inside words) timed as classifier work.
@@ -245,26 +260,6 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads) {
         const auto rows = reread(tight, ocr2s::assemble::joined_quad);
         t = Clock::now();
         ocr2s::assemble::merge_tight(merged, lp, tight, rows, cls.charset());
-        text_ms += ms_since(t);
-      }
-      t = Clock::now();
-      const auto doubtful = ocr2s::assemble::doubtful_characters(lp, cfg.classifier.reread_below);
-      text_ms += ms_since(t);
-      if (!doubtful.empty()) {
-        const auto t0 = Clock::now();
-        std::vector<ocr2s::assemble::CropBox> views;
-        for (const std::size_t i : doubtful) {
-          const auto v = ocr2s::assemble::nearby_views(
-              ocr2s::assemble::crop_box(merged, merged.chars[i].quad, cls.crop_spec().height_factor,
-                                        cls.crop_spec().aspect()),
-              merged.height);
-          views.insert(views.end(), v.begin(), v.end());
-        }
-        const auto rows =
-            cls.classify(ocr2s::charcls::extract_crops(gray, views, cls.crop_spec().size));
-        classify_ms += ms_since(t0);
-        t = Clock::now();
-        ocr2s::assemble::average_views(lp, doubtful, rows);
         text_ms += ms_since(t);
       }
       t = Clock::now();
