@@ -2,7 +2,7 @@
 // style, latency, throughput, peak memory, ocr2s per stage, and the detector's
 // achieved GFLOP/s against a calibration convolution on this machine.
 //
-//   bench_compare [--per-style N] [--seed S] [--data labels.tsv] [--out FILE.md]
+//   bench_compare [--per-style N] [--seed S] [--reread-below P] [--out FILE.md]
 //
 // Each engine runs in its own child process (fork before either initialises), so
 // peak RSS is each engine's own and neither warms caches for the other.
@@ -127,11 +127,11 @@ json run_engine(const std::vector<Item>& items, MakeEngine make_engine, int max_
   return out;
 }
 
-json run_ocr2s(const std::vector<Item>& items, int max_threads) {
+json run_ocr2s(const std::vector<Item>& items, int max_threads, const ocr2s::ReaderConfig& config) {
   ocr2s::set_compute_threads(1);
   // One Reader shared by all threads (read() is const and thread-safe), as a
   // line-side program would use it.
-  auto reader = std::make_shared<ocr2s::Reader>();
+  auto reader = std::make_shared<ocr2s::Reader>(config);
   json out = run_engine(
       items,
       [&]() { return [reader](const cv::Mat& m) { return reader->read(m).text(); }; },
@@ -364,13 +364,18 @@ int main(int argc, char** argv) {
   int per_style = 40;
   std::uint64_t seed = 424242;
   std::string out_path;
+  ocr2s::ReaderConfig config;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--per-style" && i + 1 < argc) per_style = std::atoi(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--out" && i + 1 < argc) out_path = argv[++i];
+    else if (a == "--reread-below" && i + 1 < argc)
+      config.classifier.reread_below = std::strtof(argv[++i], nullptr);
     else {
-      std::fprintf(stderr, "usage: %s [--per-style N] [--seed S] [--out FILE.md]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--per-style N] [--seed S] [--reread-below P] [--out FILE.md]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -400,7 +405,7 @@ int main(int argc, char** argv) {
 
   const int threads = 2;
   std::fprintf(stderr, "bench_compare: %zu images; running ocr2s…\n", items.size());
-  const json o = in_child([&]() { return run_ocr2s(items, threads); });
+  const json o = in_child([&]() { return run_ocr2s(items, threads, config); });
   std::fprintf(stderr, "bench_compare: running Tesseract…\n");
   const json t = in_child([&]() { return run_tesseract(items, whitelist, threads); });
 
