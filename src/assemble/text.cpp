@@ -149,14 +149,18 @@ void check_rows(const char* what, const LayoutLine& line,
   }
 }
 
-bool narrow(const Charset& charset, int k) {
+// Whether class k is a label of the charset listed in `set`.
+bool one_of(const Charset& charset, int k, std::string_view set) {
   return k >= 0 && static_cast<std::size_t>(k) < charset.labels.size() &&
-         kNarrow.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
+         set.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
+}
+
+bool narrow(const Charset& charset, int k) {
+  return one_of(charset, k, kNarrow);
 }
 
 bool wide(const Charset& charset, int k) {
-  return k >= 0 && static_cast<std::size_t>(k) < charset.labels.size() &&
-         kWideGlyphs.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
+  return one_of(charset, k, kWideGlyphs);
 }
 
 // The upper median (the middle element for an odd count); 0 for no values.
@@ -281,14 +285,30 @@ int merge_pairs(const char* what, LayoutLine& line, std::vector<std::vector<floa
   return merged;
 }
 
+// The best classes of characters i and i + 1 when they are of one word and both
+// read as characters (neither the reject class); {-1, -1} otherwise.
+std::pair<int, int> word_pair(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
+                              std::size_t i, const Charset& charset) {
+  const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
+  const int reject = charset.reject_class();
+  if (line.chars[i].word != line.chars[i + 1].word || ka < 0 || kb < 0 || ka == reject ||
+      kb == reject)
+    return {-1, -1};
+  return {ka, kb};
+}
+
+// How far characters i and i + 1 overlap along the line (negative: the gap).
+float overlap_along(const LayoutLine& line, std::size_t i) {
+  return along_extent(line, line.chars[i].quad).second -
+         along_extent(line, line.chars[i + 1].quad).first;
+}
+
 // Characters i and i + 1 are of one word and both read as characters that are
 // not narrow marks (whose padded quads legitimately crowd a neighbour's).
 bool plain_pair(const LayoutLine& line, const std::vector<std::vector<float>>& probs, std::size_t i,
                 const Charset& charset) {
-  const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
-  const int reject = charset.reject_class();
-  return line.chars[i].word == line.chars[i + 1].word && ka >= 0 && kb >= 0 && ka != reject &&
-         kb != reject && !narrow(charset, ka) && !narrow(charset, kb);
+  const auto [ka, kb] = word_pair(line, probs, i, charset);
+  return ka >= 0 && !narrow(charset, ka) && !narrow(charset, kb);
 }
 
 // Characters i and i + 1 are of one word, both read as characters, at least one
@@ -296,19 +316,9 @@ bool plain_pair(const LayoutLine& line, const std::vector<std::vector<float>>& p
 // by at least kStrokeOverlap line heights.
 bool stroke_pair(const LayoutLine& line, const std::vector<std::vector<float>>& probs,
                  std::size_t i, const Charset& charset) {
-  const int ka = argmax(probs[i]), kb = argmax(probs[i + 1]);
-  const int reject = charset.reject_class();
-  if (line.chars[i].word != line.chars[i + 1].word || ka < 0 || kb < 0 || ka == reject ||
-      kb == reject)
-    return false;
-  const auto stroke = [&](int k) {
-    return static_cast<std::size_t>(k) < charset.labels.size() &&
-           kStrokes.find(charset.labels[static_cast<std::size_t>(k)]) != std::string_view::npos;
-  };
-  if (!stroke(ka) && !stroke(kb)) return false;
-  const float overlap = along_extent(line, line.chars[i].quad).second -
-                        along_extent(line, line.chars[i + 1].quad).first;
-  return overlap >= kStrokeOverlap * line.height;
+  const auto [ka, kb] = word_pair(line, probs, i, charset);
+  return ka >= 0 && (one_of(charset, ka, kStrokes) || one_of(charset, kb, kStrokes)) &&
+         overlap_along(line, i) >= kStrokeOverlap * line.height;
 }
 
 }  // namespace
@@ -318,10 +328,8 @@ std::vector<std::size_t> split_candidates(const LayoutLine& line, const std::vec
   check_rows("split_candidates", line, probs);
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i + 1 < line.chars.size(); ++i) {
-    if (!plain_pair(line, probs, i, charset)) continue;
-    const float overlap = along_extent(line, line.chars[i].quad).second -
-                          along_extent(line, line.chars[i + 1].quad).first;
-    if (overlap >= kSplitOverlap * line.height) {
+    if (plain_pair(line, probs, i, charset) &&
+        overlap_along(line, i) >= kSplitOverlap * line.height) {
       out.push_back(i);
       ++i;  // pairs do not share a character
     }
@@ -660,7 +668,7 @@ std::vector<std::size_t> doubtful_characters(const std::vector<std::vector<float
                                              float below) {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < probs.size(); ++i) {
-    if (!probs[i].empty() && *std::max_element(probs[i].begin(), probs[i].end()) < below)
+    if (!probs[i].empty() && probs[i][static_cast<std::size_t>(argmax(probs[i]))] < below)
       out.push_back(i);
   }
   return out;
