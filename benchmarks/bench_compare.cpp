@@ -185,13 +185,8 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads, const ocr2s::Rea
     // does before its second looks.
     const auto doubtful = ocr2s::assemble::doubtful_characters(probs, cfg.classifier.reread_below);
     if (!doubtful.empty()) {
-      std::vector<ocr2s::assemble::CropBox> views;
-      std::size_t l = 0, first = 0;
-      for (const std::size_t i : doubtful) {
-        while (i - first >= lines[l].chars.size()) first += lines[l++].chars.size();
-        const auto v = ocr2s::assemble::nearby_views(boxes[i], lines[l].height);
-        views.insert(views.end(), v.begin(), v.end());
-      }
+      const auto views = ocr2s::assemble::nearby_views(
+          lines, doubtful, cls.crop_spec().height_factor, cls.crop_spec().aspect());
       ocr2s::assemble::average_views(
           probs, doubtful,
           cls.classify(ocr2s::charcls::extract_crops(gray, views, cls.crop_spec().size)));

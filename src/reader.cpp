@@ -300,17 +300,9 @@ struct Reader::Impl {
     if (doubtful.empty()) return;
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
-    std::vector<assemble::CropBox> boxes;
-    std::size_t l = 0, first = 0;  // doubtful[j] is character doubtful[j] - first of lines[l]
-    for (const std::size_t i : doubtful) {
-      while (i - first >= lines[l].chars.size()) first += lines[l++].chars.size();
-      const auto views = assemble::nearby_views(
-          assemble::crop_box(lines[l], i - first, spec.height_factor, spec.aspect()),
-          lines[l].height);
-      boxes.insert(boxes.end(), views.begin(), views.end());
-    }
+    const auto views = assemble::nearby_views(lines, doubtful, spec.height_factor, spec.aspect());
     assemble::average_views(probs, doubtful,
-                            classify(charcls::extract_crops(gray, boxes, spec.size)));
+                            classify(charcls::extract_crops(gray, views, spec.size)));
   }
 
   // One line's text: the second looks at its doubtful places, then decoding.

@@ -826,6 +826,27 @@ std::array<CropBox, 4> nearby_views(const CropBox& box, float line_height) {
   return v;
 }
 
+std::vector<CropBox> nearby_views(const std::vector<LayoutLine>& lines,
+                                  const std::vector<std::size_t>& characters, float height_factor,
+                                  float aspect) {
+  std::vector<CropBox> out;
+  out.reserve(4 * characters.size());
+  std::size_t l = 0, first = 0;  // characters of lines[l] are numbered from `first`
+  for (std::size_t j = 0; j < characters.size(); ++j) {
+    const std::size_t i = characters[j];
+    if (j > 0 && i <= characters[j - 1]) throw InputError("nearby_views: characters must ascend");
+    while (l < lines.size() && i - first >= lines[l].chars.size()) first += lines[l++].chars.size();
+    if (l == lines.size()) {
+      throw InputError("nearby_views: character " + std::to_string(i) + " of lines with " +
+                       std::to_string(first) + " characters");
+    }
+    const auto v =
+        nearby_views(crop_box(lines[l], i - first, height_factor, aspect), lines[l].height);
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
 void mark_unsure(std::vector<LayoutLine>& lines, const craft::CharGraph& graph, float confirm_threshold) {
   for (auto& line : lines) {
     for (auto& c : line.chars) {

@@ -82,4 +82,13 @@ constexpr float kViewShift = 0.06f;
 constexpr float kViewScale = 0.15f;
 std::array<CropBox, 4> nearby_views(const CropBox& box, float line_height);
 
+/// The nearby views of several characters, four after four: `characters` index
+/// the characters of `lines` counted line after line (as the rows of one
+/// classifier call over all of them), ascending; each one's crop_box is taken
+/// with `height_factor` and `aspect`. Throws InputError for an index past the
+/// last character or out of order.
+std::vector<CropBox> nearby_views(const std::vector<LayoutLine>& lines,
+                                  const std::vector<std::size_t>& characters, float height_factor,
+                                  float aspect);
+
 }  // namespace ocr2s::assemble

@@ -461,3 +461,31 @@ TEST_CASE("nearby_views: the crop shifted both ways along the line, and scaled b
   CHECK(v[2].center == box.center);
   CHECK(v[3].center == box.center);
 }
+
+TEST_CASE("nearby_views over lines: characters counted line after line", "[assemble]") {
+  const std::vector<Slot> three{
+      {0.f, 0.f, 0.6f * kH, kH}, {0.8f * kH, 0.f, 0.6f * kH, kH}, {1.6f * kH, 0.f, 0.6f * kH, kH}};
+  const auto a = make_line(place({40.f, 30.f}, 0.f, three), {0, 0, 0});
+  const auto b = make_line(place({40.f, 120.f}, 10.f, three), {0, 0, 0});
+  const std::vector<LayoutLine> lines{a, b};
+  const float height_factor = 1.3f, aspect = 1.f;
+  // Character 1 of the first line, characters 0 and 2 of the second.
+  const auto views = nearby_views(lines, {1, 3, 5}, height_factor, aspect);
+  REQUIRE(views.size() == 12);
+  const auto expect = [&](std::size_t k, const LayoutLine& line, std::size_t i) {
+    const auto v = nearby_views(crop_box(line, i, height_factor, aspect), line.height);
+    for (std::size_t m = 0; m < 4; ++m) {
+      INFO("view " << k + m);
+      CHECK(views[k + m].center.x == Approx(v[m].center.x));
+      CHECK(views[k + m].center.y == Approx(v[m].center.y));
+      CHECK(views[k + m].width == Approx(v[m].width));
+      CHECK(views[k + m].height == Approx(v[m].height));
+    }
+  };
+  expect(0, a, 1);
+  expect(4, b, 0);
+  expect(8, b, 2);
+  CHECK(nearby_views(lines, {}, height_factor, aspect).empty());
+  CHECK_THROWS_AS(nearby_views(lines, {6}, height_factor, aspect), InputError);
+  CHECK_THROWS_AS(nearby_views(lines, {3, 1}, height_factor, aspect), InputError);
+}
