@@ -374,8 +374,7 @@ struct Reader::Impl {
     }
     if (!o.expect.empty()) {
       result.has_verification = true;
-      result.verification = assemble::verify(result.lines, o.expect);
-      if (!result.marks.empty()) result.verification.passed = false;
+      result.verification = assemble::verify(result, o.expect);
     }
     return result;
   }

@@ -719,18 +719,13 @@ std::vector<Char> set_aside_lone_characters(std::vector<Line>& lines) {
   return marks;
 }
 
-Verification verify(const std::vector<Line>& lines, const std::string& expected) {
+Verification verify(const ReadResult& reading, const std::string& expected) {
   Verification v;
   v.expected = expected;
-  bool all_trusted = true;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (i > 0) v.read.push_back('\n');
-    v.read += lines[i].text;
-    for (const auto& c : lines[i].chars) {
-      if (c.status != CharStatus::kOk && c.status != CharStatus::kPatternCorrected)
-        all_trusted = false;
-    }
-  }
+  v.read = reading.text();
+  // Every character sure and nothing set aside (trusted() also asks for a line;
+  // an empty reading has nothing unsure, and fails on the text alone).
+  const bool sure = reading.marks.empty() && (reading.lines.empty() || reading.trusted());
   const auto exp = utf8_split(strip_spaces(expected));
   const auto got = utf8_split(strip_spaces(v.read));
   // An expected character agrees when the minimum-edit alignment pairs it with
@@ -741,7 +736,7 @@ Verification verify(const std::vector<Line>& lines, const std::string& expected)
   for (const auto& st : steps) {
     if (st.i >= 0 && st.j >= 0) v.agree[st.i] = exp[st.i] == got[st.j];
   }
-  v.passed = v.edit_distance == 0 && all_trusted;
+  v.passed = v.edit_distance == 0 && sure;
   return v;
 }
 

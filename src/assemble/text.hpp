@@ -245,8 +245,10 @@ void average_views(std::vector<std::vector<float>>& probs,
 std::vector<Char> set_aside_lone_characters(std::vector<Line>& lines);
 
 /// Compares a reading with an expected text (both whitespace-insensitive; '\n'
-/// separates lines in both). passed requires an exact match and every character
-/// of `lines` at status kOk or kPatternCorrected.
-Verification verify(const std::vector<Line>& lines, const std::string& expected);
+/// separates lines in both). passed requires an exact match, every character of
+/// the lines at status kOk or kPatternCorrected, and no marks: a mark may be a
+/// character of the code that the layout cut off, leaving a shorter code that
+/// matches.
+Verification verify(const ReadResult& reading, const std::string& expected);
 
 }  // namespace ocr2s::assemble

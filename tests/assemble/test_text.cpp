@@ -255,38 +255,52 @@ TEST_CASE("verify: whitespace-insensitive alignment by edit distance", "[assembl
     }
     return l;
   };
+  const auto reading = [](std::vector<Line> lines, std::vector<Char> marks = {}) {
+    ReadResult r;
+    r.lines = std::move(lines);
+    r.marks = std::move(marks);
+    return r;
+  };
 
-  const auto exact = verify({make("LOT 12"), make("AB")}, "LOT12\nA B");
+  const auto exact = verify(reading({make("LOT 12"), make("AB")}), "LOT12\nA B");
   CHECK(exact.passed);
   CHECK(exact.edit_distance == 0);
   CHECK(exact.read == "LOT 12\nAB");
   CHECK(exact.agree == std::vector<bool>(7, true));
 
   // An inserted character: distance 1, every expected character still agrees.
-  const auto inserted = verify({make("AB1C")}, "ABC");
+  const auto inserted = verify(reading({make("AB1C")}), "ABC");
   CHECK_FALSE(inserted.passed);
   CHECK(inserted.edit_distance == 1);
   CHECK(inserted.agree == std::vector<bool>{true, true, true});
 
   // A missing character: distance 1, that one disagrees and the rest align.
-  const auto missing = verify({make("ACD")}, "ABCD");
+  const auto missing = verify(reading({make("ACD")}), "ABCD");
   CHECK(missing.edit_distance == 1);
   CHECK(missing.agree == std::vector<bool>{true, false, true, true});
 
   // A substitution.
-  const auto sub = verify({make("A8C")}, "ABC");
+  const auto sub = verify(reading({make("A8C")}), "ABC");
   CHECK(sub.edit_distance == 1);
   CHECK(sub.agree == std::vector<bool>{true, false, true});
 
   // The right text read with a low-confidence character does not pass.
-  const auto weak = verify({make("ABC", CharStatus::kLowConfidence)}, "ABC");
+  const auto weak = verify(reading({make("ABC", CharStatus::kLowConfidence)}), "ABC");
   CHECK(weak.edit_distance == 0);
   CHECK_FALSE(weak.passed);
-  CHECK(verify({make("ABC", CharStatus::kPatternCorrected)}, "ABC").passed);
+  CHECK(verify(reading({make("ABC", CharStatus::kPatternCorrected)}), "ABC").passed);
 
-  const auto none = verify({}, "AB");
+  const auto none = verify(reading({}), "AB");
   CHECK(none.edit_distance == 2);
   CHECK(none.agree == std::vector<bool>{false, false});
+
+  // The right text beside a mark does not pass: the mark may be the code's.
+  Char mark;
+  mark.label = "5";
+  mark.status = CharStatus::kLowConfidence;
+  const auto marked = verify(reading({make("ABC")}, {mark}), "ABC");
+  CHECK(marked.edit_distance == 0);
+  CHECK_FALSE(marked.passed);
 }
 
 TEST_CASE("mark_unsure: weak detections are read but flagged; a line of them alone is dropped",
