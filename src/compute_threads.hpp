@@ -26,7 +26,8 @@ inline constexpr int kOneDnnCacheCapacity = 32;
 /// The Detector and Classifier constructors call it. Why: oneDNN keeps a compiled
 /// primitive, with its buffers, for every convolution shape it has run (up to
 /// 1,024 by default), and a reader sees many shapes: every padded size of the
-/// automatic scale's second pass, every classifier batch size. Measured on 600
+/// automatic scale's second pass (and, until session 18, when the classifier's
+/// inference moved to plain GEMMs, every classifier batch size). Measured on 600
 /// label images, one worker (max RSS): 450 MB with the default cache, 258 MB at
 /// 64, 251 MB at 32, 226 MB with none; at 16 and 0 the primitives are compiled
 /// again so often that it shows in the time. 32 kept the reading time of 64 on

@@ -21,7 +21,13 @@
 // keeps where a mark sits in the line frame: '.' vs '-' vs '_', 'o' vs 'O'.
 //
 // BatchNorm is trained normally and folded into the convolutions for inference
-// (fold_batchnorm), so an inference forward is three convs, two GEMMs and ReLUs.
+// (fold_batchnorm). Inference then runs every layer as one BLAS matrix product on
+// channels-last maps (each conv as im2col + GEMM over the whole batch) instead of
+// oneDNN's convolutions: oneDNN compiles a convolution for every batch size it
+// meets, and a reader meets one per character count. Through its capped primitive
+// cache (compute_threads.hpp) those compilations cost the reader more than the
+// convolutions themselves (benchmarks/README.md, session 18); the GEMMs run at the
+// same speed for a label's dozen crops (0.076 ms per character).
 #pragma once
 
 #include <cstdint>
@@ -76,7 +82,13 @@ struct ClassifierNetImpl : torch::nn::Module {
   torch::nn::Linear out{nullptr};  ///< logits; row k = class k, last row = reject
 
  private:
-  std::vector<torch::Tensor> folded_w_, folded_b_;
+  /// Inference with the folded weights: im2col + GEMM, channels-last.
+  torch::Tensor forward_folded(const torch::Tensor& x) const;
+
+  std::vector<torch::Tensor> folded_w_, folded_b_;  ///< per conv: [9·Cin, Cout], [Cout]
+  /// First linear layer's weight, transposed, rows in (y, x, channel) order; and
+  /// the output layer's, transposed, when there is a hidden layer.
+  torch::Tensor folded_head_, folded_out_;
 };
 TORCH_MODULE(ClassifierNet);
 

@@ -1,5 +1,6 @@
 // Classifier network, model file I/O and the batched runner.
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -140,6 +141,67 @@ TEST_CASE("classifier model file round trip keeps charset, metadata and outputs"
       sum += probs[i][k];
     }
     CHECK(sum == Approx(1.f).margin(1e-5));
+  }
+}
+
+TEST_CASE("classifier runner: the GEMM inference equals the training network's forward",
+          "[charcls]") {
+  // Other architectures than the shipped one (no space-to-depth, no hidden layer;
+  // four convs, non-square input) and more crops than one forward pass takes, so
+  // that every index of the channels-last im2col path and of the chunking is used.
+  struct Case {
+    ClassifierArch arch;
+    int crops;
+  };
+  std::vector<Case> cases(3);
+  cases[0].arch.unshuffle = 1;
+  cases[0].arch.channels = {8, 16};
+  cases[0].arch.hidden = 0;
+  cases[0].crops = 70;
+  cases[1].arch.channels = {6, 12, 24, 20};
+  cases[1].arch.input_width = 48;
+  cases[1].arch.hidden = 9;
+  cases[1].crops = 33;
+  cases[2].crops = 1;
+  for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+    CAPTURE(ci);
+    torch::manual_seed(100 + ci);
+    assemble::Charset cs;
+    cs.labels = {"0", "1", "A", "B", "-"};
+    CropSpec crop;
+    crop.size = cv::Size(cases[ci].arch.input_width, cases[ci].arch.input_height);
+    ClassifierModel m = make_classifier_model(cs, crop, cases[ci].arch);
+    {
+      torch::NoGradGuard ng;
+      for (auto& bn : m.net->norms) {
+        bn->running_mean.uniform_(-0.2, 0.2);
+        bn->running_var.uniform_(0.5, 2.0);
+        bn->weight.uniform_(0.5, 1.5);
+        bn->bias.uniform_(-0.1, 0.1);
+      }
+    }
+    m.net->eval();
+    const std::string path = temp_path("gemm" + std::to_string(ci) + ".pt");
+    save_classifier_model(m, path);
+
+    const auto crops = random_crops(cases[ci].crops, crop.size, 7 + ci);
+    ClassifierConfig cfg;
+    cfg.model = path;
+    Classifier cls(cfg);
+    const auto probs = cls.classify(crops);
+    REQUIRE(probs.size() == crops.size());
+    c10::InferenceMode guard;
+    torch::Tensor x = torch::empty({cases[ci].crops, 1, crop.size.height, crop.size.width});
+    for (int i = 0; i < cases[ci].crops; ++i) {
+      std::memcpy(x[i][0].data_ptr<float>(), crops[i].ptr<float>(),
+                  sizeof(float) * crop.size.area());
+    }
+    const torch::Tensor expected = torch::softmax(m.net->forward(x), 1);
+    for (int i = 0; i < cases[ci].crops; ++i) {
+      for (int k = 0; k < 6; ++k) {
+        CHECK(probs[i][k] == Approx(expected[i][k].item<float>()).margin(1e-4));
+      }
+    }
   }
 }
 
