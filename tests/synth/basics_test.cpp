@@ -10,6 +10,8 @@
 
 #include "ocr2s/errors.hpp"
 #include "synth/crops.hpp"
+#include "synth/materials.hpp"
+#include "synth/rng.hpp"
 #include "synth/synth.hpp"
 
 using namespace ocr2s;
@@ -338,4 +340,33 @@ TEST_CASE("sample 4771 of seed 1 generates (thermal pixelation of a tiny mark)",
   const auto s = gen.generate(/*index=*/4771);
   CHECK(!s.image.empty());
   CHECK(!s.lines.empty());
+}
+
+TEST_CASE("legibility is measured on the character's own ink, not a neighbour's in its box",
+          "[synth]") {
+  // A box whose left half holds a neighbour's dark stroke and whose right half
+  // holds the character: a faint dot. Measured over the whole box, the stroke
+  // makes the dot look legible; measured where the dot's own ink is, it is not.
+  const cv::Size size(120, 60);
+  const cv::Mat bare(size, CV_8UC3, cv::Scalar(200, 200, 200));
+  cv::Mat img = bare.clone();
+  cv::rectangle(img, cv::Rect(40, 10, 6, 40), cv::Scalar(20, 20, 20), cv::FILLED);  // neighbour
+  cv::circle(img, cv::Point(70, 45), 2, cv::Scalar(196, 196, 196), cv::FILLED);     // faint dot
+  const cv::Rect box(36, 8, 44, 44);
+  CharBox whole{box, 40.f, {}};
+  CharBox own{box, 40.f, cv::Mat(box.size(), CV_32F, cv::Scalar(0))};
+  cv::circle(own.own, cv::Point(70, 45) - box.tl(), 2, cv::Scalar(1), cv::FILLED);
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    CAPTURE(seed);
+    Rng a(seed), b(seed);
+    cv::Mat ia = img.clone(), ib = img.clone();
+    const auto la = degrade(a, ia, bare.clone(), 40.f, {whole});
+    const auto lb = degrade(b, ib, bare.clone(), 40.f, {own});
+    REQUIRE(la.size() == 1);
+    REQUIRE(lb.size() == 1);
+    CHECK(cv::norm(ia, ib, cv::NORM_INF) == 0);  // the same image either way
+    CHECK(la[0].contrast > 5.f * lb[0].contrast);
+    CHECK(la[0].cnr > 5.f * lb[0].cnr);
+    CHECK(lb[0].contrast < 6.f);  // the dot changed the scene by a few grey levels at most
+  }
 }

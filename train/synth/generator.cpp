@@ -1308,6 +1308,24 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
       }
     }
   }
+  // Each character's own ink: where it is the topmost ink of the plane, before
+  // the distractors. Its legibility is measured there, not over its whole cell,
+  // which a neighbour's strokes may reach into: a segment face's '.' has a cell
+  // narrower than the dot's neighbours' overlap, and was measured on their ink.
+  std::vector<std::vector<cv::Mat>> own_ink;
+  for (const auto& line : lines) {
+    own_ink.emplace_back();
+    for (const auto& c : line.chars) {
+      cv::Mat own = c.alpha.clone();
+      const cv::Rect r(c.origin - o, c.alpha.size());
+      const cv::Rect rc = r & canvas_rect;
+      if (rc.area() > 0) {
+        cv::Mat mine = own(cv::Rect(rc.tl() - r.tl(), rc.size()));
+        mine.setTo(0.f, mine < ink(rc));
+      }
+      own_ink.back().push_back(std::move(own));
+    }
+  }
   std::vector<Quad> distractors_plane;
   for (const auto& mk : marks) {
     const cv::Rect r(static_cast<int>(mk.rect.x) - o.x, static_cast<int>(mk.rect.y) - o.y,
@@ -1387,15 +1405,25 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
   }
 
   std::vector<CharBox> char_boxes;
-  for (const auto& line : s.lines)
-    for (const auto& c : line.chars) {
+  const cv::Rect image_rect(0, 0, img_w, img_h);
+  for (std::size_t l = 0; l < s.lines.size(); ++l) {
+    for (std::size_t k = 0; k < s.lines[l].chars.size(); ++k) {
+      const CharAnn& c = s.lines[l].chars[k];
       const cv::Rect2f b = c.quad.bounds();
-      char_boxes.push_back(
-          {cv::Rect(cv::Point(static_cast<int>(std::floor(b.x)), static_cast<int>(std::floor(b.y))),
-                    cv::Point(static_cast<int>(std::ceil(b.br().x)),
-                              static_cast<int>(std::ceil(b.br().y)))),
-           c.quad.height()});
+      CharBox box{
+          cv::Rect(cv::Point(static_cast<int>(std::floor(b.x)), static_cast<int>(std::floor(b.y))),
+                   cv::Point(static_cast<int>(std::ceil(b.br().x)),
+                             static_cast<int>(std::ceil(b.br().y)))),
+          c.quad.height(),
+          {}};
+      const cv::Rect seen = box.box & image_rect;
+      if (seen.area() > 0) {
+        box.own = warp_to_image(own_ink[l][k], cv::Point2f(lines[l].chars[k].origin), warp, seen,
+                                cv::BORDER_CONSTANT);
+      }
+      char_boxes.push_back(std::move(box));
     }
+  }
   cv::Mat bare8;
   bare_surface.convertTo(bare8, CV_8UC3);
   const std::vector<Legibility> leg = degrade(

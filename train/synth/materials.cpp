@@ -161,7 +161,7 @@ float rms(const cv::Mat& m) {
 /// integrates over a stroke's width, so fine grain hides a large character less
 /// than a small one.
 Legibility measure_legibility(const cv::Mat& clean, const cv::Mat& bare, const cv::Mat& final,
-                              float height) {
+                              float height, const cv::Mat& own) {
   const double stroke = std::max(0.5, 0.05 * height);
   auto at_stroke_scale = [&](cv::Mat m) {
     cv::GaussianBlur(m, m, cv::Size(0, 0), stroke, stroke, cv::BORDER_REFLECT);
@@ -175,6 +175,25 @@ Legibility measure_legibility(const cv::Mat& clean, const cv::Mat& bare, const c
   // relief shading, an etch's bright rim). Its 99th percentile is the mark's
   // peak, which a '.' covering 5 % of its box still reaches.
   cv::Mat mark = cv::abs(at_stroke_scale(clean_f - bare_f));
+  if (!own.empty() && own.size() == mark.size()) {
+    // Only at the character's own ink, widened by the blur of a stroke (which
+    // holds a relief's shading and an etch's rim), not at a neighbour's strokes.
+    cv::Mat reach;
+    cv::GaussianBlur(own, reach, cv::Size(0, 0), stroke, stroke, cv::BORDER_CONSTANT);
+    double peak = 0;
+    cv::minMaxLoc(reach, nullptr, &peak);
+    if (peak > 0) {
+      std::vector<float> near;
+      for (int y = 0; y < mark.rows; ++y) {
+        const float* m = mark.ptr<float>(y);
+        const float* a = reach.ptr<float>(y);
+        for (int x = 0; x < mark.cols; ++x) {
+          if (a[x] >= 0.3 * peak) near.push_back(m[x]);
+        }
+      }
+      mark = cv::Mat(near, true).reshape(1, 1);
+    }
+  }
   mark = mark.reshape(1, 1).clone();
   const int k = static_cast<int>(mark.total() - 1 - mark.total() / 100);
   std::nth_element(mark.ptr<float>(), mark.ptr<float>() + k, mark.ptr<float>() + mark.total());
@@ -296,7 +315,8 @@ std::vector<Legibility> degrade(Rng& rng, cv::Mat& img, cv::Mat bare, float min_
       legibility.push_back({std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()});
       continue;
     }
-    legibility.push_back(measure_legibility(clean_gray(r), bare_gray(r), final_gray(r), c.height));
+    legibility.push_back(measure_legibility(clean_gray(r), bare_gray(r), final_gray(r), c.height,
+                                            c.own.size() == r.size() ? c.own : cv::Mat()));
   }
   return legibility;
 }

@@ -23,10 +23,13 @@ void add_specular(Rng& rng, cv::Mat& surface, float strength);
 
 /// How legible one character came out of degrade(), measured on its own mark:
 /// the difference between the scene drawn with and without the characters, at
-/// the scale of a stroke (Gaussian σ = 0.05 × cap height).
+/// the scale of a stroke (Gaussian σ = 0.05 × cap height), where the character's
+/// own ink is (CharBox::own, widened by a stroke), not where a neighbour's
+/// strokes reach into its box.
 struct Legibility {
   /// Grey levels the character changed its box by (99th percentile of the
-  /// absolute difference), after light, blur and resolution loss, before noise.
+  /// absolute difference over its own ink), after light, blur and resolution
+  /// loss, before noise.
   float contrast = 0.f;
   /// That contrast over what competes with it in the box: the RMS of what sensor
   /// noise and JPEG changed, and of the bare surface's structure finer than a
@@ -35,11 +38,13 @@ struct Legibility {
   float cnr = 0.f;
 };
 
-/// A character for degrade() to measure: its bounding box (image pixels) and
-/// cap height.
+/// A character for degrade() to measure: its bounding box (image pixels), cap
+/// height, and its own ink over the part of the box inside the image (CV_32F
+/// alpha, that part's size; empty: the whole box is the character's).
 struct CharBox {
   cv::Rect box;
   float height = 0.f;
+  cv::Mat own;
 };
 
 /// Per-sample camera degradations, scaled to the smallest character height so
