@@ -183,6 +183,7 @@ struct ClassifierTrainer::Impl {
   // and added to the logits when evaluating and to the bias when saving.
   std::vector<float> pending;
   std::unique_ptr<torch::optim::AdamW> opt;
+  ClassifierNet ema{nullptr};  // o.ema_decay > 0: the averaged weights
   std::mt19937_64 rng;
   long step = 0;
   double peak_lr = 3e-3;
@@ -208,10 +209,29 @@ struct ClassifierTrainer::Impl {
     return x;
   }
 
+  // What evaluation, calibration and saving see: the averaged weights when kept.
+  const ClassifierNet& eval_net() const { return ema ? ema : model.net; }
+
+  void update_ema() {
+    if (!ema) return;
+    const double d = std::min(o.ema_decay, (1.0 + step) / (10.0 + step));
+    torch::NoGradGuard no_grad;
+    auto params = model.net->named_parameters();
+    for (auto& p : ema->named_parameters()) p.value().mul_(d).add_(params[p.key()], 1.0 - d);
+    auto buffers = model.net->named_buffers();
+    for (auto& b : ema->named_buffers()) {
+      if (b.value().is_floating_point()) {
+        b.value().mul_(d).add_(buffers[b.key()], 1.0 - d);
+      } else {
+        b.value().copy_(buffers[b.key()]);
+      }
+    }
+  }
+
   // Logits [N, C] of the samples, eval mode, no augmentation.
   torch::Tensor logits_of(const std::vector<CropSample>& s) const {
     torch::NoGradGuard no_grad;
-    charcls::ClassifierNetImpl* net = model.net.ptr().get();
+    charcls::ClassifierNetImpl* net = eval_net().ptr().get();
     net->eval();
     std::vector<torch::Tensor> parts;
     std::mt19937_64 unused(0);
@@ -302,6 +322,13 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
   m.opt = std::make_unique<torch::optim::AdamW>(
       m.model.net->parameters(),
       torch::optim::AdamWOptions(m.peak_lr).weight_decay(m.o.weight_decay));
+  if (!(m.o.ema_decay >= 0.0 && m.o.ema_decay < 1.0)) {
+    throw InputError("classifier training: ema_decay must lie in [0, 1)");
+  }
+  if (m.o.ema_decay > 0.0) {
+    m.ema = copy_net(m.model.net);
+    m.ema->eval();
+  }
 }
 
 ClassifierTrainer::~ClassifierTrainer() = default;
@@ -349,6 +376,7 @@ float ClassifierTrainer::step() {
   m.opt->zero_grad();
   loss.backward();
   m.opt->step();
+  m.update_ema();
   ++m.step;
   return loss.item<float>();
 }
@@ -454,6 +482,7 @@ float ClassifierTrainer::adjust_prior(const std::vector<CropSample>& samples) {
   } else {
     torch::NoGradGuard no_grad;
     m.model.net->out->bias.add_(offset);
+    if (m.ema) m.ema->out->bias.add_(offset);
   }
   return best_tau;
 }
@@ -461,10 +490,11 @@ float ClassifierTrainer::adjust_prior(const std::vector<CropSample>& samples) {
 void ClassifierTrainer::save(const std::string& path, const std::string& notes) const {
   const Impl& m = *impl_;
   ClassifierModel copy = m.model;
+  copy.net = m.eval_net();
   copy.train_notes = notes;
   if (!m.pending.empty()) {
     // Bake the pending offsets into a copy; the training network stays untouched.
-    copy.net = copy_net(m.model.net);
+    copy.net = copy_net(m.eval_net());
     torch::NoGradGuard no_grad;
     copy.net->out->bias.add_(torch::tensor(m.pending));
     copy.logit_adjust = m.pending;

@@ -63,6 +63,12 @@ struct TrainClassifierOptions {
   double lr = 0;             ///< peak (AdamW, warm-up + cosine); 0: 3e-3 fresh, 1e-3 fine-tune
   double weight_decay = 1e-4;
   long warmup = 200;
+  /// Exponential moving average of the weights (Polyak averaging): after each
+  /// step every parameter and BatchNorm statistic of an averaged copy moves
+  /// (1 − d) of the way to the trained network's, with d = min(ema_decay,
+  /// (1 + t) / (10 + t)) at step t. Validation, calibration and the saved model
+  /// use the averaged copy. 0: off (the trained network itself).
+  double ema_decay = 0;
   std::uint64_t seed = 1;
   int threads = 1;
   long val_every = 1000;     ///< validation + checkpoint (written to OUT) every N steps; 0: end only

@@ -113,6 +113,11 @@ const Registrar kTrainClassifier(
           ->capture_default_str();
       app.add_option("--lr", o->lr, "Peak learning rate, AdamW (default 3e-3; 1e-3 with --base)")
           ->check(CLI::Range(0.0, 1.0));
+      app.add_option("--ema", o->ema_decay,
+                     "Validate, calibrate and save an exponential moving average of the weights "
+                     "with this decay per step, e.g. 0.999 (0: the trained weights)")
+          ->check(CLI::Range(0.0, 0.999999))
+          ->capture_default_str();
       app.add_option("--seed", o->seed, "Random seed (weights, generated data, sampling)")
           ->capture_default_str();
       app.add_option("--threads", o->threads, "Threads (LibTorch and data generation)")

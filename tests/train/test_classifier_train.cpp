@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 
@@ -511,4 +512,59 @@ TEST_CASE("classifier training: mined false alarms are drawn more often among re
   CHECK(t.pool_copies(5) == 1);
   o.mined_reject_weight = 0;
   CHECK_THROWS_AS(ClassifierTrainer(o, cs, train), InputError);
+}
+
+TEST_CASE("classifier training: the averaged weights follow the trained ones, step by step",
+          "[train]") {
+  assemble::Charset cs;
+  cs.labels = kFiveGlyphs;
+  const auto train = drawn_samples(cs.labels, 12, 5);
+  TrainClassifierOptions plain = quick_options();
+  plain.steps = 25;
+  plain.hidden = 0;  // no dropout: the steps draw nothing from Torch's generator
+  TrainClassifierOptions averaged = plain;
+  averaged.ema_decay = 0.9;
+  ClassifierTrainer a(plain, cs, train);
+  const std::string dir = temp_dir("ema");
+  // The expected average, from the plain run's weights after every step (both
+  // runs train identically: averaging only reads the trained network).
+  std::map<std::string, torch::Tensor> expected;
+  auto state = [](const charcls::ClassifierNet& net) {
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& p : net->named_parameters()) out[p.key()] = p.value().detach().clone();
+    for (const auto& p : net->named_buffers()) out[p.key()] = p.value().detach().clone();
+    return out;
+  };
+  a.save(dir + "/start.pt", "");
+  expected = state(charcls::load_classifier_model(dir + "/start.pt").net);
+  std::vector<float> losses;
+  for (int t = 0; t < 25; ++t) {
+    losses.push_back(a.step());
+    a.save(dir + "/plain.pt", "");
+    const auto now = state(charcls::load_classifier_model(dir + "/plain.pt").net);
+    const double d = std::min(0.9, (1.0 + t) / (10.0 + t));
+    for (auto& [key, value] : expected) {
+      if (value.is_floating_point()) {
+        value = value * d + now.at(key) * (1.0 - d);
+      } else {
+        value = now.at(key);
+      }
+    }
+  }
+  ClassifierTrainer b(averaged, cs, train);
+  for (int t = 0; t < 25; ++t) CHECK(b.step() == losses[t]);
+  b.save(dir + "/averaged.pt", "");
+  const auto got = state(charcls::load_classifier_model(dir + "/averaged.pt").net);
+  const auto last = state(charcls::load_classifier_model(dir + "/plain.pt").net);
+  double moved = 0;
+  for (const auto& [key, value] : expected) {
+    CAPTURE(key);
+    CHECK(torch::allclose(got.at(key), value, /*rtol=*/1e-4, /*atol=*/1e-5));
+    if (value.is_floating_point())
+      moved = std::max(moved, (got.at(key) - last.at(key)).abs().max().item<double>());
+  }
+  CHECK(moved > 1e-3);  // the average is not the last step's weights
+  TrainClassifierOptions bad = plain;
+  bad.ema_decay = 1.0;
+  CHECK_THROWS_AS(ClassifierTrainer(bad, cs, train), InputError);
 }
