@@ -3,6 +3,7 @@
 #include "ocr2s/reader.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -87,6 +88,27 @@ struct Pending {
   std::vector<std::size_t> region_end;      // per ROI: one past its last line in `lines`
   std::size_t first_crop = 0;               // index of the first crop of this image
   std::size_t num_crops = 0;
+  ReadTiming timing;  // the stages timed so far
+};
+
+// Adds the wall time from its construction to stop() or its destruction,
+// whichever comes first, to a ReadTiming field.
+class StageClock {
+ public:
+  explicit StageClock(double& ms) : ms_(&ms), start_(std::chrono::steady_clock::now()) {}
+  StageClock(const StageClock&) = delete;
+  StageClock& operator=(const StageClock&) = delete;
+  ~StageClock() { stop(); }
+  void stop() {
+    if (ms_ == nullptr) return;
+    *ms_ += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+                .count();
+    ms_ = nullptr;
+  }
+
+ private:
+  double* ms_;
+  std::chrono::steady_clock::time_point start_;
 };
 
 std::string size_string(const cv::Mat& image) {
@@ -179,21 +201,41 @@ struct Reader::Impl {
   Pending locate(const cv::Mat& image, const ReadOptions& o, const std::vector<craft::ScoreMaps>* maps_in,
                  std::vector<cv::Mat>& crops) const {
     Pending p;
+    ReadTiming& t = p.timing;
     p.first_crop = crops.size();
     const auto rois = regions(image, o);
-    const cv::Mat gray = charcls::to_gray8(image);
+    cv::Mat gray;
+    {
+      StageClock clock(t.crops_ms);
+      gray = charcls::to_gray8(image);
+    }
     const auto& spec = classifier.crop_spec();
     for (std::size_t r = 0; r < rois.size(); ++r) {
       const cv::Mat sub = image(rois[r]);
       const cv::Point2f origin(static_cast<float>(rois[r].x), static_cast<float>(rois[r].y));
-      craft::ScoreMaps maps = maps_in != nullptr ? (*maps_in)[r] : detect(sub);
-      craft::CharGraph graph = characters(maps, origin, image);
+      craft::ScoreMaps maps;
+      if (maps_in != nullptr) {
+        maps = (*maps_in)[r];
+      } else {
+        StageClock clock(t.detector_ms);
+        maps = detect(sub);
+      }
+      craft::CharGraph graph;
+      {
+        StageClock clock(t.postprocess_ms);
+        graph = characters(maps, origin, image);
+      }
       // Automatic scale: characters far from the size the detector reads best
       // are detected again at that size.
       if (const float m = craft::rescale_magnify(graph, maps, sub.size(), config.craft); m > 0.f) {
-        maps = detect(sub, m);
+        {
+          StageClock clock(t.detector_ms);
+          maps = detect(sub, m);
+        }
+        StageClock clock(t.postprocess_ms);
         graph = characters(maps, origin, image);
       }
+      StageClock layout(t.layout_ms);
       auto lines = assemble::build_lines(graph, config.assemble);
       assemble::mark_unsure(lines, graph, config.craft.confirm_threshold);
       std::vector<assemble::CropBox> boxes;
@@ -202,6 +244,8 @@ struct Reader::Impl {
           boxes.push_back(assemble::crop_box(line, i, spec.height_factor, spec.aspect()));
         }
       }
+      layout.stop();
+      StageClock cutting(t.crops_ms);
       auto c = charcls::extract_crops(gray, boxes, spec.size);
       crops.insert(crops.end(), std::make_move_iterator(c.begin()), std::make_move_iterator(c.end()));
       p.region_end.push_back(p.lines.size() + lines.size());
@@ -245,7 +289,8 @@ struct Reader::Impl {
 
   // Classifier output rows must be distributions; a model with NaN or infinite
   // weights produces rows that would otherwise flow into the text as garbage.
-  std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops) const {
+  std::vector<std::vector<float>> classify(const std::vector<cv::Mat>& crops, double& ms) const {
+    StageClock clock(ms);
     std::vector<std::vector<float>> probs;
     try {
       probs = model_step(config.classifier.model, "the classifier failed on " + std::to_string(crops.size()) + " crops",
@@ -274,46 +319,53 @@ struct Reader::Impl {
   // assemble::fill_gaps): crops of `quad_of(line, i)` for each candidate i, in
   // the line's frame, classified in one call. `gray` is converted on first use.
   template <typename QuadOf>
-  std::vector<std::vector<float>> second_look(const cv::Mat& image, cv::Mat& gray, const assemble::LayoutLine& line,
-                                              const std::vector<std::size_t>& candidates, QuadOf quad_of) const {
+  std::vector<std::vector<float>> second_look(const cv::Mat& image, cv::Mat& gray,
+                                              const assemble::LayoutLine& line,
+                                              const std::vector<std::size_t>& candidates,
+                                              QuadOf quad_of, ReadTiming& t) const {
     std::vector<Quad> quads;
     for (const std::size_t i : candidates) quads.push_back(quad_of(line, i));
-    return second_look(image, gray, line, quads);
+    return second_look(image, gray, line, quads, t);
   }
   std::vector<std::vector<float>> second_look(const cv::Mat& image, cv::Mat& gray,
                                               const assemble::LayoutLine& line,
-                                              const std::vector<Quad>& quads) const {
+                                              const std::vector<Quad>& quads, ReadTiming& t) const {
+    StageClock cutting(t.crops_ms);
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
     std::vector<assemble::CropBox> boxes;
     for (const Quad& q : quads)
       boxes.push_back(assemble::crop_box(line, q, spec.height_factor, spec.aspect()));
-    return classify(charcls::extract_crops(gray, boxes, spec.size));
+    const auto crops = charcls::extract_crops(gray, boxes, spec.size);
+    cutting.stop();
+    return classify(crops, t.classifier_ms);
   }
 
   // ClassifierConfig::reread_below: each doubtful character of the image's
   // lines is read again from nearby views of its crop, all in one call.
   void reread_doubtful(const cv::Mat& image, cv::Mat& gray,
                        const std::vector<assemble::LayoutLine>& lines,
-                       std::vector<std::vector<float>>& probs) const {
+                       std::vector<std::vector<float>>& probs, ReadTiming& t) const {
     const auto doubtful = assemble::doubtful_characters(probs, config.classifier.reread_below);
     if (doubtful.empty()) return;
+    StageClock cutting(t.crops_ms);
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
     const auto views = assemble::nearby_views(lines, doubtful, spec.height_factor, spec.aspect());
-    assemble::average_views(probs, doubtful,
-                            classify(charcls::extract_crops(gray, views, spec.size)));
+    const auto crops = charcls::extract_crops(gray, views, spec.size);
+    cutting.stop();
+    assemble::average_views(probs, doubtful, classify(crops, t.classifier_ms));
   }
 
   // One line's text: the second looks at its doubtful places, then decoding.
   Line read_line(const cv::Mat& image, cv::Mat& gray, assemble::LayoutLine line,
-                 std::vector<std::vector<float>> line_probs,
-                 const assemble::DecodeOptions& d) const {
+                 std::vector<std::vector<float>> line_probs, const assemble::DecodeOptions& d,
+                 ReadTiming& t) const {
     const auto& charset = classifier.charset();
     // A wide glyph detected in two overlapping parts is read as their union.
     const auto splits = assemble::split_candidates(line, line_probs, charset);
     if (!splits.empty()) {
-      const auto rows = second_look(image, gray, line, splits, assemble::joined_quad);
+      const auto rows = second_look(image, gray, line, splits, assemble::joined_quad, t);
       assemble::merge_splits(line, line_probs, splits, rows, charset);
     }
     // A narrow mark merged into its neighbour's node: a node wider than the
@@ -321,14 +373,14 @@ struct Reader::Impl {
     // (flagged).
     const auto wides = assemble::wide_candidates(line, line_probs, charset);
     if (!wides.empty()) {
-      const auto rows = second_look(image, gray, line, assemble::half_quads(line, wides));
+      const auto rows = second_look(image, gray, line, assemble::half_quads(line, wides), t);
       assemble::split_wide(line, line_probs, wides, rows, charset);
     }
     // A character missed inside a word is read at the gap's centre (inserted
     // flagged), or the gap's neighbours are flagged.
     const auto gaps = assemble::gap_candidates(line);
     if (!gaps.empty()) {
-      const auto rows = second_look(image, gray, line, gaps, assemble::gap_quad);
+      const auto rows = second_look(image, gray, line, gaps, assemble::gap_quad, t);
       assemble::fill_gaps(line, line_probs, gaps, rows, charset);
     }
     assemble::merge_duplicates(line, line_probs, charset);
@@ -336,7 +388,7 @@ struct Reader::Impl {
     // merged, their union is read, and kept (flagged) when it is one character.
     const auto tight = assemble::tight_candidates(line, line_probs, charset);
     if (!tight.empty()) {
-      const auto rows = second_look(image, gray, line, tight, assemble::joined_quad);
+      const auto rows = second_look(image, gray, line, tight, assemble::joined_quad, t);
       assemble::merge_tight(line, line_probs, tight, rows, charset);
     }
     return assemble::decode_line(line, line_probs, charset, d);
@@ -344,14 +396,18 @@ struct Reader::Impl {
 
   ReadResult finish(const cv::Mat& image, const Pending& p, const std::vector<std::vector<float>>& probs,
                     const CallState& s, const ReadOptions& o) const {
+    const auto start = std::chrono::steady_clock::now();
     ReadResult result;
     result.image_size = image.size();
+    ReadTiming& t = result.timing;
+    t = p.timing;
+    const double looks_before = t.classifier_ms + t.crops_ms;
     assemble::DecodeOptions d = s.decode;
     d.pattern = s.pattern ? &*s.pattern : nullptr;
     cv::Mat gray;  // converted when a line needs a second look (rare)
     const auto mine = probs.begin() + static_cast<std::ptrdiff_t>(p.first_crop);
     std::vector<std::vector<float>> own(mine, mine + static_cast<std::ptrdiff_t>(p.num_crops));
-    reread_doubtful(image, gray, p.lines, own);
+    reread_doubtful(image, gray, p.lines, own, t);
     auto next = own.cbegin();
     std::size_t begin = 0;
     for (const std::size_t end : p.region_end) {
@@ -359,7 +415,7 @@ struct Reader::Impl {
       for (std::size_t l = begin; l < end; ++l) {
         const auto first = next;
         next += static_cast<std::ptrdiff_t>(p.lines[l].chars.size());
-        Line out = read_line(image, gray, p.lines[l], {first, next}, d);
+        Line out = read_line(image, gray, p.lines[l], {first, next}, d, t);
         // A line made only of vetoed detections is no text at all.
         if (!out.chars.empty()) region.push_back(std::move(out));
       }
@@ -376,6 +432,11 @@ struct Reader::Impl {
       result.has_verification = true;
       result.verification = assemble::verify(result, o.expect);
     }
+    // What finishing took beside its classifier calls and crops is text.
+    t.text_ms += std::max(
+        0.0, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count() -
+                 (t.classifier_ms + t.crops_ms - looks_before));
     return result;
   }
 };
@@ -421,7 +482,7 @@ ReadResult Reader::read(const cv::Mat& image, const ReadOptions& options) const 
     auto state = impl_->prepare(options);
     std::vector<cv::Mat> crops;
     Pending p = impl_->locate(image, options, nullptr, crops);
-    const auto probs = impl_->classify(crops);
+    const auto probs = impl_->classify(crops, p.timing.classifier_ms);
     return impl_->finish(image, p, probs, state, options);
   });
 }
@@ -436,15 +497,27 @@ std::vector<ReadResult> Reader::read_batch(const std::vector<cv::Mat>& images,
     if (options.rois.empty()) {
       // Whole images: one batched detector call (images of equal padded size share
       // a forward pass), then one classifier call for every crop of every image.
-      const auto maps = impl_->detect_batch(images);
+      double detect_ms = 0;
+      std::vector<craft::ScoreMaps> maps;
+      {
+        StageClock clock(detect_ms);
+        maps = impl_->detect_batch(images);
+      }
       for (std::size_t i = 0; i < images.size(); ++i) {
         const std::vector<craft::ScoreMaps> one{maps[i]};
         pending.push_back(impl_->locate(images[i], options, &one, crops));
+        pending.back().timing.detector_ms += detect_ms / static_cast<double>(images.size());
       }
     } else {
       for (const auto& image : images) pending.push_back(impl_->locate(image, options, nullptr, crops));
     }
-    const auto probs = impl_->classify(crops);
+    double classify_ms = 0;
+    const auto probs = impl_->classify(crops, classify_ms);
+    for (Pending& p : pending) {  // the batch's classifier time, shared by crops
+      p.timing.classifier_ms += crops.empty() ? classify_ms / static_cast<double>(pending.size())
+                                              : classify_ms * static_cast<double>(p.num_crops) /
+                                                    static_cast<double>(crops.size());
+    }
     std::vector<ReadResult> out;
     out.reserve(images.size());
     for (std::size_t i = 0; i < images.size(); ++i) {

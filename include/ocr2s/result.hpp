@@ -73,6 +73,24 @@ struct Verification {
 };
 
 /// Everything read from one image.
+/// Where the wall time of one read went, in milliseconds, stage by stage.
+/// Reader::read times its own stages; Reader::read_batch shares its batched
+/// calls out (the detector's forward passes equally among the images, the
+/// classifier's by their numbers of crops). For a line-side program watching
+/// its cycle time, and for the benchmarks (benchmarks/bench_compare.cpp).
+struct ReadTiming {
+  double detector_ms = 0;     ///< detector forward passes (both of the automatic scale)
+  double postprocess_ms = 0;  ///< score maps to the character graph
+  double layout_ms = 0;       ///< lines, words, reading order and crop boxes
+  double crops_ms = 0;        ///< cutting the crops out of the image
+  double classifier_ms = 0;   ///< every classifier call: the batch, rereading, second looks
+  double text_ms = 0;         ///< the rest: choosing, merging and decoding the text
+
+  double total_ms() const {
+    return detector_ms + postprocess_ms + layout_ms + crops_ms + classifier_ms + text_ms;
+  }
+};
+
 struct ReadResult {
   std::vector<Line> lines;       ///< top to bottom in the text's own frame
   /// One-character lines set aside beside a code (AssembleConfig::
@@ -85,6 +103,7 @@ struct ReadResult {
   cv::Size image_size;           ///< of the input image
   bool has_verification = false;
   Verification verification;     ///< valid when has_verification
+  ReadTiming timing;             ///< where this read's time went
 
   /// The lines' texts joined by '\n' (marks are not text).
   OCR2S_API std::string text() const;

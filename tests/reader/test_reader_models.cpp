@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -284,4 +285,47 @@ TEST_CASE("only doubtful characters are read again from nearby views", "[reader]
   CHECK(merged * 20 <= sure);
   CHECK(doubtful > 0);
   CHECK(changed > 0);
+}
+
+TEST_CASE("a read times its stages; their sum is within the call's own time", "[reader]") {
+  const auto& reader = shared_reader();
+  const auto images = ocr2s_test::sample_images(/*count=*/4, /*seed=*/31);
+  auto check_stages = [](const ocr2s::ReadTiming& t) {
+    for (double ms :
+         {t.detector_ms, t.postprocess_ms, t.layout_ms, t.crops_ms, t.classifier_ms, t.text_ms}) {
+      CHECK(ms >= 0.0);
+    }
+    CHECK(t.detector_ms > 0.0);
+    CHECK(t.postprocess_ms > 0.0);
+    CHECK(t.classifier_ms > 0.0);  // each sample image has characters
+    CHECK(t.total_ms() == Approx(t.detector_ms + t.postprocess_ms + t.layout_ms + t.crops_ms +
+                                 t.classifier_ms + t.text_ms));
+  };
+  std::vector<cv::Mat> mats;
+  double sum_of_reads = 0;
+  for (const auto& s : images) {
+    const auto start = std::chrono::steady_clock::now();
+    const ocr2s::ReadResult r = reader.read(s.image);
+    const double wall =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    REQUIRE(!r.lines.empty());
+    check_stages(r.timing);
+    CHECK(r.timing.total_ms() <= wall);
+    CHECK(r.timing.total_ms() >= 0.3 * wall);  // the stages are where the time goes
+    sum_of_reads += wall;
+    mats.push_back(s.image);
+  }
+  // A batch shares its detector and classifier calls out among its images.
+  const auto start = std::chrono::steady_clock::now();
+  const auto batch = reader.read_batch(mats);
+  const double wall =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  double total = 0;
+  for (const auto& r : batch) {
+    check_stages(r.timing);
+    total += r.timing.total_ms();
+  }
+  CHECK(total <= wall);
+  CHECK(total >= 0.3 * wall);
+  INFO("reads " << sum_of_reads << " ms, batch " << wall << " ms");
 }
