@@ -36,7 +36,10 @@ struct Char {
   Quad quad;                       ///< original image pixels, vertex order as in Quad
   std::string label;               ///< one character, UTF-8 (after pattern decoding)
   float probability = 0.f;         ///< of `label`, in [0, 1]
-  std::vector<Candidate> top_k;    ///< best first; top_k[0] is the classifier's own choice
+  /// Best first; top_k[0] is the classifier's own choice. For a vetoed
+  /// detection (kRejected, empty label): the characters it would be read as, with
+  /// their probabilities beside the veto's, not renormalised.
+  std::vector<Candidate> top_k;
   CharStatus status = CharStatus::kOk;
   int word = 0;                    ///< index of the word within its line (words are
                                    ///< separated by one space in Line::text)

@@ -579,9 +579,18 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
     // character into a silent deletion instead of a low-confidence read.
     if (argmax(row) == charset.reject_class()) {
       // A vetoed detection has no reading: its label stays empty and its
-      // probability is that of the veto.
+      // probability is that of the veto. Its top_k says what it would be read
+      // as were it a character, for a person to judge the veto: the labels the
+      // allowlist allows, best first, with their probabilities in the
+      // classifier's own distribution (beside the veto's, not renormalised).
       c.probability = row[static_cast<std::size_t>(charset.reject_class())];
       c.status = CharStatus::kRejected;
+      for (const int k : ranked(row, n_labels)) {
+        if (static_cast<int>(c.top_k.size()) >= top_k) break;
+        const auto kk = static_cast<std::size_t>(k);
+        if ((!options.mask.empty() && !options.mask[kk]) || !(row[kk] > 0.f)) continue;
+        c.top_k.push_back({charset.labels[kk], row[kk]});
+      }
       c.word = slot.word;
       if (c.probability < options.veto_doubt) doubts.push_back(out.chars.size());
       out.rejected.push_back(std::move(c));

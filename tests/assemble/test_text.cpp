@@ -139,8 +139,8 @@ TEST_CASE("decode_line: vetoed detections go to rejected and leave no gap in the
   // Word 1 is a single vetoed blob: the text must not get two spaces.
   const LayoutLine layout = line_of({0, 0, 1, 2});
   const std::vector<std::vector<float>> probs{
-      dist(cs, {{"A", 0.9f}}), dist(cs, {{"<reject>", 0.8f}}), dist(cs, {{"<reject>", 0.7f}}),
-      dist(cs, {{"7", 0.9f}})};
+      dist(cs, {{"A", 0.9f}}), dist(cs, {{"<reject>", 0.8f}, {"1", 0.12f}, {"I", 0.05f}}),
+      dist(cs, {{"<reject>", 0.7f}}), dist(cs, {{"7", 0.9f}})};
   const Line line = decode_line(layout, probs, cs, DecodeOptions{});
   CHECK(line.text == "A 7");
   REQUIRE(line.chars.size() == 2);
@@ -148,6 +148,21 @@ TEST_CASE("decode_line: vetoed detections go to rejected and leave no gap in the
   REQUIRE(line.rejected.size() == 2);
   CHECK(line.rejected[0].status == CharStatus::kRejected);
   CHECK(line.rejected[0].probability == Approx(0.8f));
+  CHECK(line.rejected[0].label.empty());
+  // What the veto would have been read as, with the probabilities it had.
+  REQUIRE(line.rejected[0].top_k.size() >= 2);
+  CHECK(line.rejected[0].top_k[0].label == "1");
+  CHECK(line.rejected[0].top_k[0].probability == Approx(0.12f));
+  CHECK(line.rejected[0].top_k[1].label == "I");
+  CHECK(line.rejected[0].top_k[1].probability == Approx(0.05f));
+  for (const auto& k : line.rejected[1].top_k) CHECK(k.label != "<reject>");
+  // An allowlist leaves out what it does not allow.
+  DecodeOptions letters;
+  letters.mask = allow_mask(cs, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  const Line only_letters = decode_line(layout, probs, cs, letters);
+  REQUIRE(!only_letters.rejected.empty());
+  REQUIRE(!only_letters.rejected[0].top_k.empty());
+  CHECK(only_letters.rejected[0].top_k[0].label == "I");
   // The line quad encloses only the characters that stay.
   CHECK(line.quad.width() ==
         Approx(layout.chars[3].quad.pts[1].x - layout.chars[0].quad.pts[0].x).margin(1e-3));
