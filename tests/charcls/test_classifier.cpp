@@ -32,6 +32,18 @@ std::string temp_path(const std::string& name) {
   return (dir / name).string();
 }
 
+// BatchNorm statistics and affine parameters away from their identity
+// defaults, so that a BN fold that dropped anything would change the outputs.
+void randomise_batchnorm(ClassifierModel& m) {
+  torch::NoGradGuard ng;
+  for (auto& bn : m.net->norms) {
+    bn->running_mean.uniform_(-0.2, 0.2);
+    bn->running_var.uniform_(0.5, 2.0);
+    bn->weight.uniform_(0.5, 1.5);
+    bn->bias.uniform_(-0.1, 0.1);
+  }
+}
+
 // A model with non-trivial parameters and BatchNorm statistics, so that a round
 // trip or a BN fold that dropped anything would change the outputs.
 ClassifierModel random_model(const std::vector<std::string>& labels, std::uint64_t seed) {
@@ -41,13 +53,7 @@ ClassifierModel random_model(const std::vector<std::string>& labels, std::uint64
   CropSpec crop;
   crop.height_factor = 1.4f;
   ClassifierModel m = make_classifier_model(cs, crop);
-  torch::NoGradGuard ng;
-  for (auto& bn : m.net->norms) {
-    bn->running_mean.uniform_(-0.2, 0.2);
-    bn->running_var.uniform_(0.5, 2.0);
-    bn->weight.uniform_(0.5, 1.5);
-    bn->bias.uniform_(-0.1, 0.1);
-  }
+  randomise_batchnorm(m);
   m.temperature = 1.7f;
   for (std::size_t k = 0; k <= labels.size(); ++k) m.logit_adjust.push_back(-0.25f * k);
   m.train_command = "ocr2s train classifier --synth --seed 7";
@@ -171,15 +177,7 @@ TEST_CASE("classifier runner: the GEMM inference equals the training network's f
     CropSpec crop;
     crop.size = cv::Size(cases[ci].arch.input_width, cases[ci].arch.input_height);
     ClassifierModel m = make_classifier_model(cs, crop, cases[ci].arch);
-    {
-      torch::NoGradGuard ng;
-      for (auto& bn : m.net->norms) {
-        bn->running_mean.uniform_(-0.2, 0.2);
-        bn->running_var.uniform_(0.5, 2.0);
-        bn->weight.uniform_(0.5, 1.5);
-        bn->bias.uniform_(-0.1, 0.1);
-      }
-    }
+    randomise_batchnorm(m);
     m.net->eval();
     const std::string path = temp_path("gemm" + std::to_string(ci) + ".pt");
     save_classifier_model(m, path);
