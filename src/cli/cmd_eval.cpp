@@ -1,5 +1,6 @@
 // `ocr2s eval --labels labels.tsv` — accuracy against line-level ground truth.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -118,6 +119,7 @@ int run(const Options& o) {
 
   std::vector<Outcome> outcomes(rows.size());
   std::vector<std::string> texts(rows.size());
+  std::vector<ReadTiming> timings(rows.size());
   std::atomic<std::size_t> next{0};
   std::mutex err;
   const auto t0 = std::chrono::steady_clock::now();
@@ -130,6 +132,7 @@ int run(const Options& o) {
         const auto b = std::chrono::steady_clock::now();
         outcomes[i] = score(rows[i].text, &r);
         outcomes[i].ms = std::chrono::duration<double, std::milli>(b - a).count();
+        timings[i] = r.timing;
         texts[i] = r.text();
         if (!o.gallery.empty() && !outcomes[i].loose) {
           const auto name = "fail_" + std::to_string(i) + ".png";
@@ -161,6 +164,16 @@ int run(const Options& o) {
   std::vector<Tally> by_band(bands.size());
   std::map<std::pair<std::string, std::string>, int> confusions;
   std::vector<double> ms;
+  // Where the time went, stage by stage (ReadResult::timing), mean over the
+  // images read.
+  const std::array<std::pair<const char*, double ReadTiming::*>, 6> stage_fields{
+      {{"detector", &ReadTiming::detector_ms},
+       {"postprocess", &ReadTiming::postprocess_ms},
+       {"layout", &ReadTiming::layout_ms},
+       {"crops", &ReadTiming::crops_ms},
+       {"classifier", &ReadTiming::classifier_ms},
+       {"text", &ReadTiming::text_ms}}};
+  std::array<double, 6> stage_mean{};
   for (std::size_t i = 0; i < rows.size(); ++i) {
     all.add(outcomes[i]);
     if (!rows[i].style.empty()) by_style[rows[i].style].add(outcomes[i]);
@@ -170,8 +183,13 @@ int run(const Options& o) {
       by_band[b].add(outcomes[i]);
     }
     for (const auto& c : outcomes[i].confusions) ++confusions[c];
-    if (!outcomes[i].failed) ms.push_back(outcomes[i].ms);
+    if (!outcomes[i].failed) {
+      ms.push_back(outcomes[i].ms);
+      for (std::size_t f = 0; f < stage_fields.size(); ++f)
+        stage_mean[f] += timings[i].*stage_fields[f].second;
+    }
   }
+  for (double& m : stage_mean) m /= static_cast<double>(std::max<std::size_t>(1, ms.size()));
   std::sort(ms.begin(), ms.end());
   const double p50 = ms.empty() ? 0 : ms[ms.size() / 2];
   const double p95 = ms.empty() ? 0 : ms[std::min(ms.size() - 1, ms.size() * 95 / 100)];
@@ -189,6 +207,11 @@ int run(const Options& o) {
   }
   std::printf("\nspeed: %.2f images/s on %d thread(s); per image p50 %.1f ms, p95 %.1f ms\n",
               rows.size() / std::max(wall, 1e-9), std::max(1, o.threads), p50, p95);
+  std::printf("per stage, mean ms per image:");
+  for (std::size_t f = 0; f < stage_fields.size(); ++f) {
+    std::printf("%s %s %.2f", f ? "," : "", stage_fields[f].first, stage_mean[f]);
+  }
+  std::printf("\n");
   std::printf("gate: min_confidence %s; misread = wrong and not flagged, no-read = flagged\n",
               o.reader.min_confidence >= 0 ? std::to_string(o.reader.min_confidence).c_str() : "(model default)");
 
@@ -225,6 +248,9 @@ int run(const Options& o) {
   if (!o.out.empty()) {
     nlohmann::json j = {{"labels", o.labels}, {"all", all.json()}, {"p50_ms", p50}, {"p95_ms", p95},
                         {"images_per_s", rows.size() / std::max(wall, 1e-9)}};
+    for (std::size_t f = 0; f < stage_fields.size(); ++f) {
+      j["stage_ms_mean"][stage_fields[f].first] = stage_mean[f];
+    }
     for (const auto& [name, t] : by_style) j["styles"][name] = t.json();
     for (std::size_t b = 0; b < bands.size(); ++b) {
       if (by_band[b].n > 0) j["legibility"][bands[b].second] = by_band[b].json();

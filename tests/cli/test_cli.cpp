@@ -124,6 +124,15 @@ TEST_CASE("eval: figures per style from labels.tsv", "[cli]") {
   const double exact = j["all"]["exact_pct"].get<double>();
   CHECK(exact >= 0.0);
   CHECK(exact <= 100.0);
+  // Where the time went: the reader's own stage clocks, averaged.
+  double stages = 0;
+  for (const char* s : {"detector", "postprocess", "layout", "crops", "classifier", "text"}) {
+    REQUIRE(j["stage_ms_mean"].contains(s));
+    CHECK(j["stage_ms_mean"][s].get<double>() >= 0.0);
+    stages += j["stage_ms_mean"][s].get<double>();
+  }
+  CHECK(j["stage_ms_mean"]["detector"].get<double>() > 0.0);
+  CHECK(stages <= 1.01 * j["p95_ms"].get<double>() + 1.0);
 }
 
 TEST_CASE("eval: figures by legibility from a synth folder's labels.tsv", "[cli]") {
