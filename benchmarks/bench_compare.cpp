@@ -141,13 +141,7 @@ json run_ocr2s(const std::vector<Item>& items, int max_threads, const ocr2s::Rea
     const cv::Mat img = cv::imdecode(it.png, cv::IMREAD_UNCHANGED);
     st["decode"].push_back(ms_since(t));
     const ocr2s::ReadResult r = reader->read(img);
-    const ocr2s::ReadTiming& rt = r.timing;
-    st["detector"].push_back(rt.detector_ms);
-    st["postprocess"].push_back(rt.postprocess_ms);
-    st["layout"].push_back(rt.layout_ms);
-    st["crops"].push_back(rt.crops_ms);
-    st["classifier"].push_back(rt.classifier_ms);
-    st["text"].push_back(rt.text_ms);
+    for (const auto& [name, ms] : r.timing.stages()) st[name].push_back(ms);
     for (const auto& l : r.lines) chars += l.chars.size() + l.rejected.size();
     chars += r.marks.size();
   }

@@ -2,7 +2,9 @@
 // Nothing to free and nothing that refers back into the Reader.
 #pragma once
 
+#include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core/types.hpp>
@@ -75,7 +77,6 @@ struct Verification {
   int edit_distance = 0;    ///< Levenshtein distance, whitespace ignored
 };
 
-/// Everything read from one image.
 /// Where the wall time of one read went, in milliseconds, stage by stage.
 /// Reader::read times its own stages; Reader::read_batch shares its batched
 /// calls out (the detector's forward passes equally among the images, the
@@ -89,11 +90,23 @@ struct ReadTiming {
   double classifier_ms = 0;   ///< every classifier call: the batch, rereading, second looks
   double text_ms = 0;         ///< the rest: choosing, merging and decoding the text
 
+  /// The stages by name, in pipeline order, for reports.
+  std::array<std::pair<const char*, double>, 6> stages() const {
+    return {{{"detector", detector_ms},
+             {"postprocess", postprocess_ms},
+             {"layout", layout_ms},
+             {"crops", crops_ms},
+             {"classifier", classifier_ms},
+             {"text", text_ms}}};
+  }
   double total_ms() const {
-    return detector_ms + postprocess_ms + layout_ms + crops_ms + classifier_ms + text_ms;
+    double total = 0;
+    for (const auto& stage : stages()) total += stage.second;
+    return total;
   }
 };
 
+/// Everything read from one image.
 struct ReadResult {
   std::vector<Line> lines;       ///< top to bottom in the text's own frame
   /// One-character lines set aside beside a code (AssembleConfig::

@@ -28,6 +28,19 @@ std::vector<int> ranked(const std::vector<float>& row, int n_labels) {
   return idx;
 }
 
+// Appends the labels of `row` (the reject class left out) to `out`, best first,
+// until it holds `n` candidates: those the mask allows, with a probability above
+// 0, other than `skip` (-1: none).
+void add_candidates(std::vector<Candidate>& out, const std::vector<float>& row,
+                    const std::vector<bool>& mask, const Charset& charset, int n, int skip) {
+  for (const int k : ranked(row, static_cast<int>(charset.labels.size()))) {
+    if (static_cast<int>(out.size()) >= n) break;
+    const auto kk = static_cast<std::size_t>(k);
+    if (k == skip || (!mask.empty() && !mask[kk]) || !(row[kk] > 0.f)) continue;
+    out.push_back({charset.labels[kk], row[kk]});
+  }
+}
+
 // The best label class of a masked row, ignoring the reject class. Among classes
 // of equal probability the lowest index wins; when the mask leaves every label at
 // 0 the first allowed one is taken (probability 0, so it can only be low-confidence).
@@ -585,12 +598,7 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
       // classifier's own distribution (beside the veto's, not renormalised).
       c.probability = row[static_cast<std::size_t>(charset.reject_class())];
       c.status = CharStatus::kRejected;
-      for (const int k : ranked(row, n_labels)) {
-        if (static_cast<int>(c.top_k.size()) >= top_k) break;
-        const auto kk = static_cast<std::size_t>(k);
-        if ((!options.mask.empty() && !options.mask[kk]) || !(row[kk] > 0.f)) continue;
-        c.top_k.push_back({charset.labels[kk], row[kk]});
-      }
+      add_candidates(c.top_k, row, options.mask, charset, top_k, /*skip=*/-1);
       c.word = slot.word;
       if (c.probability < options.veto_doubt) doubts.push_back(out.chars.size());
       out.rejected.push_back(std::move(c));
@@ -608,12 +616,7 @@ Line decode_line(const LayoutLine& line, const std::vector<std::vector<float>>& 
     // top_k: labels only (the veto is not a reading), best first after masking,
     // classes the mask removed left out; the winner is always first.
     c.top_k.push_back({c.label, c.probability});
-    for (const int k : ranked(masked, n_labels)) {
-      if (static_cast<int>(c.top_k.size()) >= top_k) break;
-      if (k == win || !(masked[static_cast<std::size_t>(k)] > 0.f)) continue;
-      c.top_k.push_back(
-          {charset.labels[static_cast<std::size_t>(k)], masked[static_cast<std::size_t>(k)]});
-    }
+    add_candidates(c.top_k, masked, options.mask, charset, top_k, /*skip=*/win);
     // Words are renumbered densely over the characters that stay, so that
     // Char::word counts the spaces of Line::text even when a whole word was vetoed.
     if (slot.word != prev_word) {

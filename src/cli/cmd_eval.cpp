@@ -1,6 +1,5 @@
 // `ocr2s eval --labels labels.tsv` — accuracy against line-level ground truth.
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -166,14 +165,7 @@ int run(const Options& o) {
   std::vector<double> ms;
   // Where the time went, stage by stage (ReadResult::timing), mean over the
   // images read.
-  const std::array<std::pair<const char*, double ReadTiming::*>, 6> stage_fields{
-      {{"detector", &ReadTiming::detector_ms},
-       {"postprocess", &ReadTiming::postprocess_ms},
-       {"layout", &ReadTiming::layout_ms},
-       {"crops", &ReadTiming::crops_ms},
-       {"classifier", &ReadTiming::classifier_ms},
-       {"text", &ReadTiming::text_ms}}};
-  std::array<double, 6> stage_mean{};
+  auto stage_mean = ReadTiming{}.stages();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     all.add(outcomes[i]);
     if (!rows[i].style.empty()) by_style[rows[i].style].add(outcomes[i]);
@@ -185,11 +177,12 @@ int run(const Options& o) {
     for (const auto& c : outcomes[i].confusions) ++confusions[c];
     if (!outcomes[i].failed) {
       ms.push_back(outcomes[i].ms);
-      for (std::size_t f = 0; f < stage_fields.size(); ++f)
-        stage_mean[f] += timings[i].*stage_fields[f].second;
+      const auto stages = timings[i].stages();
+      for (std::size_t f = 0; f < stages.size(); ++f) stage_mean[f].second += stages[f].second;
     }
   }
-  for (double& m : stage_mean) m /= static_cast<double>(std::max<std::size_t>(1, ms.size()));
+  for (auto& stage : stage_mean)
+    stage.second /= static_cast<double>(std::max<std::size_t>(1, ms.size()));
   std::sort(ms.begin(), ms.end());
   const double p50 = ms.empty() ? 0 : ms[ms.size() / 2];
   const double p95 = ms.empty() ? 0 : ms[std::min(ms.size() - 1, ms.size() * 95 / 100)];
@@ -208,8 +201,8 @@ int run(const Options& o) {
   std::printf("\nspeed: %.2f images/s on %d thread(s); per image p50 %.1f ms, p95 %.1f ms\n",
               rows.size() / std::max(wall, 1e-9), std::max(1, o.threads), p50, p95);
   std::printf("per stage, mean ms per image:");
-  for (std::size_t f = 0; f < stage_fields.size(); ++f) {
-    std::printf("%s %s %.2f", f ? "," : "", stage_fields[f].first, stage_mean[f]);
+  for (std::size_t f = 0; f < stage_mean.size(); ++f) {
+    std::printf("%s %s %.2f", f ? "," : "", stage_mean[f].first, stage_mean[f].second);
   }
   std::printf("\n");
   std::printf("gate: min_confidence %s; misread = wrong and not flagged, no-read = flagged\n",
@@ -248,9 +241,7 @@ int run(const Options& o) {
   if (!o.out.empty()) {
     nlohmann::json j = {{"labels", o.labels}, {"all", all.json()}, {"p50_ms", p50}, {"p95_ms", p95},
                         {"images_per_s", rows.size() / std::max(wall, 1e-9)}};
-    for (std::size_t f = 0; f < stage_fields.size(); ++f) {
-      j["stage_ms_mean"][stage_fields[f].first] = stage_mean[f];
-    }
+    for (const auto& [name, mean] : stage_mean) j["stage_ms_mean"][name] = mean;
     for (const auto& [name, t] : by_style) j["styles"][name] = t.json();
     for (std::size_t b = 0; b < bands.size(); ++b) {
       if (by_band[b].n > 0) j["legibility"][bands[b].second] = by_band[b].json();
