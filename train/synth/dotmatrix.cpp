@@ -172,9 +172,25 @@ std::shared_ptr<DotGlyph> rasterise(const std::string& label, int cols, int rows
 }  // namespace
 
 int dots_apart(const DotGlyph& a, const DotGlyph& b) {
+  // Row-major on one grid: the rows under the baseline of the taller glyph
+  // (',', '_') have nothing opposite them, so each of their dots differs.
+  const DotGlyph& longer = a.on.size() >= b.on.size() ? a : b;
+  const DotGlyph& shorter = a.on.size() >= b.on.size() ? b : a;
   int n = 0;
-  for (std::size_t k = 0; k < a.on.size() && k < b.on.size(); ++k) n += a.on[k] != b.on[k];
+  for (std::size_t k = 0; k < longer.on.size(); ++k) {
+    n += longer.on[k] != (k < shorter.on.size() ? shorter.on[k] : 0);
+  }
   return n;
+}
+
+bool reads_as_another(const DotGlyph& own, const DotGlyph& printed,
+                      const std::vector<std::shared_ptr<const DotGlyph>>& alphabet) {
+  const int from_own = dots_apart(own, printed);
+  if (from_own == 0) return false;
+  return std::any_of(alphabet.begin(), alphabet.end(), [&](const auto& g) {
+    const bool is_own = g->below == own.below && g->on == own.on;
+    return !is_own && g->cols == own.cols && dots_apart(*g, printed) <= from_own;
+  });
 }
 
 const std::vector<std::pair<int, int>>& dot_grids() {

@@ -20,8 +20,19 @@ struct DotGlyph {
   bool at(int r, int c) const { return on[static_cast<std::size_t>(r * cols + c)] != 0; }
 };
 
-/// How many dots differ between two glyphs of one grid.
+/// How many dots differ between two glyphs of one grid (a dot under the
+/// baseline of one glyph and not the other counts).
 int dots_apart(const DotGlyph& a, const DotGlyph& b);
+
+/// Whether `printed`, `own` with some of its dots left out (a printer's
+/// missing dots), reads as another glyph of its block: some glyph of
+/// `alphabet` other than `own` lies as few dots from it as `own` does, or
+/// fewer. A `0` of the 4×6 grid with the two middle dots of its right side
+/// missing is that grid's `C`; a `B` without the dot that tells it from `8` is
+/// an `8`. No reader can know such a character's label, so the generator
+/// prints all of its dots instead (generator.cpp, docs/DATA_FORMATS.md).
+bool reads_as_another(const DotGlyph& own, const DotGlyph& printed,
+                      const std::vector<std::shared_ptr<const DotGlyph>>& alphabet);
 
 /// Fewer dots than this between '0' and 'O' and one missing dot makes either
 /// the other: a slashed zero keeps at least this many apart, and a block with a

@@ -83,6 +83,9 @@ struct BlockPlan {
   float dot_missing = 0.f; ///< probability
   float dot_smear = 0.f;   ///< elongation factor − 1
   float smear_angle = 0.f;
+  /// The dot glyphs of the block's alphabet (dot blocks, once the alphabet is
+  /// known): missing dots never make a glyph read as one of these (draw_dots).
+  std::vector<std::shared_ptr<const DotGlyph>> dot_alphabet;
   std::vector<std::string> texts;
 };
 
@@ -294,19 +297,37 @@ cv::Mat draw_dots(Rng& rng, const DotGlyph& dg, const BlockPlan& b, float pen_x,
   cv::Mat m(size, CV_8U, cv::Scalar(0));
   constexpr int kShift = 4;  // sub-pixel dot centres
   constexpr float kOne = 1 << kShift;
+  auto draw_dot = [&](Rng& r, int rr, int cc) {
+    const float jx = static_cast<float>(r.normal(0, b.dot_jitter * py));
+    const float jy = static_cast<float>(r.normal(0, b.dot_jitter * py));
+    const float size_var = static_cast<float>(r.uniform(0.85, 1.12));
+    const cv::Point2f c(reach + cc * px + jx, reach + rr * py + jy);
+    const int level = static_cast<int>(255 * r.uniform(0.75, 1.0));
+    cv::ellipse(m, cv::Point(static_cast<int>(c.x * kOne), static_cast<int>(c.y * kOne)),
+                cv::Size(static_cast<int>(rad_x * size_var * smear * kOne),
+                         static_cast<int>(rad_y * size_var * kOne)),
+                b.smear_angle, 0, 360, cv::Scalar(level), cv::FILLED, cv::LINE_AA, kShift);
+  };
+  DotGlyph printed = dg;
+  std::vector<std::pair<int, int>> missing;
   for (int rr = 0; rr < dg.rows + dg.below; ++rr) {
     for (int cc = 0; cc < dg.cols; ++cc) {
       if (!dg.at(rr, cc)) continue;
-      if (rng.chance(b.dot_missing)) continue;
-      const float jx = static_cast<float>(rng.normal(0, b.dot_jitter * py));
-      const float jy = static_cast<float>(rng.normal(0, b.dot_jitter * py));
-      const float size_var = static_cast<float>(rng.uniform(0.85, 1.12));
-      const cv::Point2f c(reach + cc * px + jx, reach + rr * py + jy);
-      const int level = static_cast<int>(255 * rng.uniform(0.75, 1.0));
-      cv::ellipse(m, cv::Point(static_cast<int>(c.x * kOne), static_cast<int>(c.y * kOne)),
-                  cv::Size(static_cast<int>(rad_x * size_var * smear * kOne), static_cast<int>(rad_y * size_var * kOne)),
-                  b.smear_angle, 0, 360, cv::Scalar(level), cv::FILLED, cv::LINE_AA, kShift);
+      if (rng.chance(b.dot_missing)) {
+        missing.emplace_back(rr, cc);
+        printed.on[static_cast<std::size_t>(rr * dg.cols + cc)] = 0;
+        continue;
+      }
+      draw_dot(rng, rr, cc);
     }
+  }
+  // Dots that would make the glyph another of the block's (a 0 printed as a C)
+  // are printed after all: such a code's label is unknowable from the image.
+  // Their jitter comes from a stream of their own, so that every other glyph
+  // and image is drawn exactly as before this rule.
+  if (!missing.empty() && reads_as_another(dg, printed, b.dot_alphabet)) {
+    Rng own(mix_seed(static_cast<std::uint64_t>(std::llround(pen_x * 16.f)), missing.size()));
+    for (const auto& [rr, cc] : missing) draw_dot(own, rr, cc);
   }
   cv::Mat a;
   m.convertTo(a, CV_32F, 1.0 / 255.0);
@@ -967,6 +988,10 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
   for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
     BlockPlan& b = blocks[bi];
     const Alphabet alpha = make_alphabet(drawable(charset_, b));
+    if (b.dots) {
+      for (const auto& c : alpha.all)
+        b.dot_alphabet.push_back(dot_glyph(c, b.cols, b.rows, b.dot_font, b.slashed_zero));
+    }
     if (alpha.all.empty()) {
       throw InputError(std::string("synth: style ") + style_name(style) + " cannot draw any character of the charset");
     }
