@@ -321,7 +321,7 @@ cv::Mat draw_dots(Rng& rng, const DotGlyph& dg, const BlockPlan& b, float pen_x,
       draw_dot(rng, rr, cc);
     }
   }
-  // Dots that would make the glyph another of the block's (a 0 printed as a C)
+  // Dots that would make the glyph another of the block's (an 8 printed as a B)
   // are printed after all: such a code's label is unknowable from the image.
   // Their jitter comes from a stream of their own, so that every other glyph
   // and image is drawn exactly as before this rule.
