@@ -183,13 +183,16 @@ int dots_apart(const DotGlyph& a, const DotGlyph& b) {
   return n;
 }
 
+bool same_dots(const DotGlyph& a, const DotGlyph& b) {
+  return a.below == b.below && a.on == b.on;
+}
+
 bool reads_as_another(const DotGlyph& own, const DotGlyph& printed,
                       const std::vector<std::shared_ptr<const DotGlyph>>& alphabet) {
   const int from_own = dots_apart(own, printed);
   if (from_own == 0) return false;
   return std::any_of(alphabet.begin(), alphabet.end(), [&](const auto& g) {
-    const bool is_own = g->below == own.below && g->on == own.on;
-    return !is_own && g->cols == own.cols && dots_apart(*g, printed) <= from_own;
+    return !same_dots(*g, own) && g->cols == own.cols && dots_apart(*g, printed) <= from_own;
   });
 }
 

@@ -24,13 +24,18 @@ struct DotGlyph {
 /// baseline of one glyph and not the other counts).
 int dots_apart(const DotGlyph& a, const DotGlyph& b);
 
+/// Whether two glyphs of one grid print the same dots in the same rows.
+bool same_dots(const DotGlyph& a, const DotGlyph& b);
+
 /// Whether `printed`, `own` with some of its dots left out (a printer's
 /// missing dots), reads as another glyph of its block: some glyph of
 /// `alphabet` other than `own` lies as few dots from it as `own` does, or
-/// fewer. A `0` of the 4×6 grid with the two middle dots of its right side
-/// missing is that grid's `C`; a `B` without the dot that tells it from `8` is
-/// an `8`. No reader can know such a character's label, so the generator
-/// prints all of its dots instead (generator.cpp, docs/DATA_FORMATS.md).
+/// fewer. On the first face's 4×6 grid an `8` without the one dot that tells
+/// it from `B` is a `B`; a `:` without its upper dot is a `.`. No reader can
+/// know such a character's label, so the generator prints all of its dots
+/// instead (generator.cpp, docs/DATA_FORMATS.md). Dots are counted, not
+/// looks: that grid's `0` without the two middle dots of its right side looks
+/// like a `C` but lies 2 dots from `0` and 4 from `C`, and stands.
 bool reads_as_another(const DotGlyph& own, const DotGlyph& printed,
                       const std::vector<std::shared_ptr<const DotGlyph>>& alphabet);
 

@@ -308,14 +308,12 @@ cv::Mat draw_dots(Rng& rng, const DotGlyph& dg, const BlockPlan& b, float pen_x,
                          static_cast<int>(rad_y * size_var * kOne)),
                 b.smear_angle, 0, 360, cv::Scalar(level), cv::FILLED, cv::LINE_AA, kShift);
   };
-  DotGlyph printed = dg;
   std::vector<std::pair<int, int>> missing;
   for (int rr = 0; rr < dg.rows + dg.below; ++rr) {
     for (int cc = 0; cc < dg.cols; ++cc) {
       if (!dg.at(rr, cc)) continue;
       if (rng.chance(b.dot_missing)) {
         missing.emplace_back(rr, cc);
-        printed.on[static_cast<std::size_t>(rr * dg.cols + cc)] = 0;
         continue;
       }
       draw_dot(rng, rr, cc);
@@ -325,9 +323,14 @@ cv::Mat draw_dots(Rng& rng, const DotGlyph& dg, const BlockPlan& b, float pen_x,
   // are printed after all: such a code's label is unknowable from the image.
   // Their jitter comes from a stream of their own, so that every other glyph
   // and image is drawn exactly as before this rule.
-  if (!missing.empty() && reads_as_another(dg, printed, b.dot_alphabet)) {
-    Rng own(mix_seed(static_cast<std::uint64_t>(std::llround(pen_x * 16.f)), missing.size()));
-    for (const auto& [rr, cc] : missing) draw_dot(own, rr, cc);
+  if (!missing.empty()) {
+    DotGlyph printed = dg;
+    for (const auto& [rr, cc] : missing)
+      printed.on[static_cast<std::size_t>(rr * dg.cols + cc)] = 0;
+    if (reads_as_another(dg, printed, b.dot_alphabet)) {
+      Rng own(mix_seed(static_cast<std::uint64_t>(std::llround(pen_x * 16.f)), missing.size()));
+      for (const auto& [rr, cc] : missing) draw_dot(own, rr, cc);
+    }
   }
   cv::Mat a;
   m.convertTo(a, CV_32F, 1.0 / 255.0);
@@ -573,9 +576,8 @@ std::vector<std::string> drawable(const std::vector<std::string>& charset, const
           dots_apart(*g, *dot_glyph("0", b.cols, b.rows, b.dot_font, false)) < kZeroApartFromO) {
         continue;
       }
-      if (std::any_of(dots_kept.begin(), dots_kept.end(), [&](const auto& k) {
-            return k->below == g->below && k->on == g->on;
-          })) {
+      if (std::any_of(dots_kept.begin(), dots_kept.end(),
+                      [&](const auto& k) { return same_dots(*k, *g); })) {
         continue;
       }
       dots_kept.push_back(g);
