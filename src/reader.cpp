@@ -66,6 +66,8 @@ void validate(const ReaderConfig& c) {
   check_range("classifier.max_batch", c.classifier.max_batch, 1, 65536);
   check_range("classifier.reread_below", c.classifier.reread_below, 0.0f, 1.0f);
   check_range("assemble.max_word_gap", c.assemble.max_word_gap, 0.0f, 100.0f);
+  check_range("assemble.like_height_ratio", c.assemble.like_height_ratio, 1.0f, 100.0f);
+  check_range("assemble.max_unlike_word_gap", c.assemble.max_unlike_word_gap, 0.0f, 100.0f);
   check_range("assemble.max_line_offset", c.assemble.max_line_offset, 0.0f, 10.0f);
   check_range("assemble.max_angle_diff_deg", c.assemble.max_angle_diff_deg, 0.0f, 90.0f);
   check_range("assemble.max_height_ratio", c.assemble.max_height_ratio, 1.0f, 100.0f);

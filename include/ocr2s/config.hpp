@@ -123,6 +123,14 @@ struct AssembleConfig {
   float max_angle_diff_deg = 12.0f;
   /// ... and when their heights differ by at most this ratio (larger / smaller).
   float max_height_ratio = 1.6f;
+  /// Words whose heights differ by more than this ratio (larger / smaller) join
+  /// only when the gap between them is at most max_unlike_word_gap heights of
+  /// the smaller one. Fields printed side by side often differ in type size; a
+  /// word of the same line rarely does. On 800 validation images (seed 9001) the
+  /// pair 1.2 / 1.0 read 82.50 % exactly and 76.75 % strictly against 82.25 and
+  /// 75.88 % without it (README "Status"). Range [1, 100] and [0, 100].
+  float like_height_ratio = 1.2f;
+  float max_unlike_word_gap = 1.0f;
   /// A line of a single character, in an image (or ROI) where another line has
   /// at least three, is set aside as a mark (ReadResult::marks: not text,
   /// kLowConfidence, the reading not trusted): on parts and labels such a mark is

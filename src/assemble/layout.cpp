@@ -510,6 +510,7 @@ bool mergeable(const std::vector<Geom>& g, const Group& a, const Group& b,
   const Vec2 n = normal_of(d);
   const double h = r.fit.height;
   if (!(h > 0.0)) return false;
+  double max_gap = static_cast<double>(cfg.max_word_gap) * h;
   if (o.nodes.size() >= 2) {
     // Both have a direction and a height of their own.
     const double cosine = std::min(1.0, std::abs(d.dot(o.fit.dir)));
@@ -518,6 +519,11 @@ bool mergeable(const std::vector<Geom>& g, const Group& a, const Group& b,
     if (!(lo > 0.0) || hi / lo > static_cast<double>(cfg.max_height_ratio)) return false;
     const double offset = std::abs((o.fit.origin - r.fit.origin).dot(n));
     if (offset > static_cast<double>(cfg.max_line_offset) * 0.5 * (h + o.fit.height)) return false;
+    // Type of another size beyond a word space is another field printed beside
+    // this one (two blocks of a label side by side), not the next word.
+    if (hi / lo > static_cast<double>(cfg.like_height_ratio)) {
+      max_gap = std::min(max_gap, static_cast<double>(cfg.max_unlike_word_gap) * lo);
+    }
   } else {
     // A lone character has no line height or direction of its own worth testing
     // (a '.' or '-' is short and its blob's axis is arbitrary): it joins when its
@@ -533,7 +539,7 @@ bool mergeable(const std::vector<Geom>& g, const Group& a, const Group& b,
   const auto [r0, r1] = extent(g, r.nodes, r.fit.origin, d);
   const auto [o0, o1] = extent(g, o.nodes, r.fit.origin, d);
   gap = std::max(o0 - r1, r0 - o1);
-  return gap <= static_cast<double>(cfg.max_word_gap) * h && gap >= -kMaxWordOverlap * h;
+  return gap <= max_gap && gap >= -kMaxWordOverlap * h;
 }
 
 // Nodes of a group in reading order, with word indices increasing along the line.

@@ -54,6 +54,7 @@ struct ReaderOptions {
   float reread_below = ClassifierConfig{}.reread_below;
   float veto_doubt = AssembleConfig{}.veto_doubt;
   float max_word_gap = AssembleConfig{}.max_word_gap;
+  float max_unlike_word_gap = AssembleConfig{}.max_unlike_word_gap;
 
   void add_to(CLI::App& app) {
     add_detector_options(app, craft);
@@ -79,6 +80,11 @@ struct ReaderOptions {
     app.add_option("--max-word-gap", max_word_gap,
                    "Words on one baseline further apart than this many line heights are separate lines")
         ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+    app.add_option("--max-unlike-word-gap", max_unlike_word_gap,
+                   "... and words of different type sizes (heights over 1.2x apart) further apart "
+                   "than this many heights of the smaller")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
   }
   ReaderConfig config() const {
     ReaderConfig c;
@@ -86,6 +92,7 @@ struct ReaderOptions {
     c.assemble.flag_lone_characters = !read_lone;
     c.assemble.veto_doubt = veto_doubt;
     c.assemble.max_word_gap = max_word_gap;
+    c.assemble.max_unlike_word_gap = max_unlike_word_gap;
     c.classifier.model = classifier;
     c.classifier.reread_below = reread_below;
     c.torch_threads = 1;  // parallelism comes from --threads workers, one forward each

@@ -162,6 +162,32 @@ TEST_CASE("build_lines: a field 2.5 heights to the right is a line of its own, n
   CHECK(build_lines(g, wide).size() == 1);
 }
 
+TEST_CASE("build_lines: a field of another type size 1.5 heights away is a line of its own",
+          "[assemble]") {
+  // A 4-character word and, to its right, a word 1.4 times as tall whose top is
+  // level with the first word's (two blocks of a label set side by side in
+  // different sizes). The gap is given in heights of the smaller word.
+  auto graph = [](float gap, float ratio) {
+    const float h2 = ratio * kH;
+    const float start = 0.8f * kH * 3 + 0.3f * kH + gap * kH + 0.3f * h2;  // second's first centre
+    craft::CharGraph g;
+    add_word(g, place({40.f, 100.f}, 0.f, word(4, kH)));
+    add_word(g, place({40.f, 100.f + 0.5f * (h2 - kH)}, 0.f, word(3, h2, start)));
+    return g;
+  };
+  const AssembleConfig config;
+  // Alike in size, 1.5 heights is a word space.
+  CHECK(build_lines(graph(1.5f, 1.f), config).size() == 1);
+  // Unlike: a separate line beyond max_unlike_word_gap, a word within it.
+  CHECK(build_lines(graph(1.5f, 1.4f), config).size() == 2);
+  CHECK(build_lines(graph(0.6f, 1.4f), config).size() == 1);
+  // Within like_height_ratio the sizes count as alike.
+  CHECK(build_lines(graph(1.5f, 1.15f), config).size() == 1);
+  AssembleConfig off = config;
+  off.max_unlike_word_gap = off.max_word_gap;
+  CHECK(build_lines(graph(1.5f, 1.4f), off).size() == 1);
+}
+
 TEST_CASE("build_lines: two codes far apart on one row stay two lines, read left to right",
           "[assemble]") {
   // 8 heights apart (> max_word_gap = 2); the right code sits 0.2 heights higher,
