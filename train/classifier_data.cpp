@@ -346,33 +346,31 @@ void dropout_spots(cv::Mat& f, std::mt19937_64& rng) {
 
 }  // namespace
 
-cv::Mat make_input(const CropSample& s, cv::Size size, const AugmentOptions* aug,
-                   std::mt19937_64& rng) {
-  cv::Mat crop_u8;
+cv::Mat sample_crop_u8(const CropSample& s, cv::Size size) {
   const bool whole = s.core.x == 0.f && s.core.y == 0.f && s.core.width == s.patch.cols &&
                      s.core.height == s.patch.rows;
-  if (!aug && whole && s.patch.size() == size) {
-    crop_u8 = s.patch;
-  } else {
-    assemble::CropBox box;
-    box.center = {s.core.x + 0.5f * s.core.width, s.core.y + 0.5f * s.core.height};
-    box.width = s.core.width;
-    box.height = s.core.height;
-    if (aug) {
-      std::uniform_real_distribution<float> u(-1.f, 1.f);
-      const float sc = 1.f + aug->scale * u(rng);
-      const float ar = 1.f + aug->aspect * u(rng);
-      box.height *= sc;
-      box.width *= sc * ar;
-      box.center.x += aug->shift * s.core.height * u(rng);
-      box.center.y += aug->shift * s.core.height * u(rng);
-      const float a = aug->rotate_deg * u(rng) * static_cast<float>(CV_PI / 180.0);
-      box.direction = {std::cos(a), std::sin(a)};
-    }
-    crop_u8 = charcls::extract_crops_u8(s.patch, {box}, size)[0];
-  }
-  if (!aug) return charcls::normalize_crop(crop_u8);
+  if (whole && s.patch.size() == size) return s.patch;
+  assemble::CropBox box;
+  box.center = {s.core.x + 0.5f * s.core.width, s.core.y + 0.5f * s.core.height};
+  box.width = s.core.width;
+  box.height = s.core.height;
+  return charcls::extract_crops_u8(s.patch, {box}, size)[0];
+}
 
+cv::Mat make_input(const CropSample& s, cv::Size size, const AugmentOptions* aug,
+                   std::mt19937_64& rng) {
+  if (!aug) return charcls::normalize_crop(sample_crop_u8(s, size));
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  assemble::CropBox box;
+  const float sc = 1.f + aug->scale * u(rng);
+  const float ar = 1.f + aug->aspect * u(rng);
+  box.height = s.core.height * sc;
+  box.width = s.core.width * sc * ar;
+  box.center = {s.core.x + 0.5f * s.core.width + aug->shift * s.core.height * u(rng),
+                s.core.y + 0.5f * s.core.height + aug->shift * s.core.height * u(rng)};
+  const float a = aug->rotate_deg * u(rng) * static_cast<float>(CV_PI / 180.0);
+  box.direction = {std::cos(a), std::sin(a)};
+  cv::Mat crop_u8 = charcls::extract_crops_u8(s.patch, {box}, size)[0];
   std::uniform_real_distribution<float> u01(0.f, 1.f);
   cv::Mat f;
   crop_u8.convertTo(f, CV_32F);

@@ -130,6 +130,10 @@ struct AugmentOptions {
   float dropout_p = 0.15f;   ///< dot / stroke dropout: 1–3 ink spots painted over
 };
 
+/// The sample's crop box as it is (no augmentation), cut to `size` in the line
+/// frame: what the network sees before normalize_crop. CV_8UC1.
+cv::Mat sample_crop_u8(const CropSample& s, cv::Size size);
+
 /// One training input: jittered box → extract_crops_u8 → photometric
 /// augmentation → normalize_crop. Without augmentation (aug == nullptr) the box is
 /// taken as is. Returns CV_32FC1 of `size`.

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <map>
 #include <numeric>
@@ -16,12 +19,14 @@
 #include <unordered_set>
 
 #include <torch/torch.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "assemble/layout.hpp"
 #include "charcls/classifier_net.hpp"
 #include "compute_threads.hpp"
 #include "craft/detector.hpp"
 #include "ocr2s/errors.hpp"
+#include "synth/crops.hpp"
 
 namespace ocr2s::train {
 
@@ -409,12 +414,16 @@ ClassifierEval ClassifierTrainer::evaluate(const std::vector<CropSample>& sample
   }
   torch::Tensor y = label_tensor(samples);
   e.nll = torch::nn::functional::cross_entropy(logits / m.model.temperature, y).item<double>();
-  torch::Tensor pred = logits.argmax(1).contiguous();
+  const auto [best, pred_t] = torch::softmax(logits / m.model.temperature, 1).max(1);
+  const torch::Tensor pred = pred_t.contiguous();
+  const torch::Tensor prob = best.contiguous();
   const int64_t* p = pred.data_ptr<int64_t>();
+  const float* pp = prob.data_ptr<float>();
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const int t = samples[i].label;
     const int q = static_cast<int>(p[i]);
     e.confusion[t][q] += 1;
+    if (q != t) e.misses.push_back({i, t, q, pp[i]});
     if (t == m.charset.reject_class()) {
       ++e.rejects;
       e.rejects_correct += q == t;
@@ -523,8 +532,10 @@ std::vector<synth::Style> parse_styles(const std::string& list) {
 std::vector<CropSample> generate(const TrainClassifierOptions& o,
                                  const std::vector<std::string>& labels,
                                  const assemble::Charset& cs, std::uint64_t seed, int images,
-                                 float context, const craft::Detector* miner = nullptr) {
+                                 float context, const craft::Detector* miner = nullptr,
+                                 float min_cnr = -1.f) {
   SynthCropOptions so;
+  if (min_cnr >= 0.f) so.synth.min_cnr = min_cnr;
   so.synth.styles = parse_styles(o.styles);
   so.synth.charset = charset_string(labels);
   so.seed = seed;
@@ -576,6 +587,52 @@ std::string class_stats(const std::vector<CropSample>& s, const assemble::Charse
 }
 
 }  // namespace
+
+int write_misses(const std::string& dir, const std::vector<CropSample>& samples,
+                 const ClassifierEval& e, cv::Size size) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError("classifier errors: cannot create " + dir + ": " + ec.message());
+  // Folder-name spelling; the last class (reject) as crop_label_dir spells "".
+  const auto name = [&](int k) {
+    return synth::crop_label_dir(k >= 0 && k + 1 < static_cast<int>(e.class_names.size())
+                                     ? e.class_names[static_cast<std::size_t>(k)]
+                                     : std::string());
+  };
+  const auto text = [&](int k) {
+    return k >= 0 && k < static_cast<int>(e.class_names.size())
+               ? e.class_names[static_cast<std::size_t>(k)]
+               : std::string("<reject>");
+  };
+  std::ofstream tsv(fs::path(dir) / "errors.tsv");
+  tsv << "file\ttruth\tpredicted\tprobability\tstyle\tlegibility\n";
+  int written = 0;
+  for (const auto& m : e.misses) {
+    if (m.sample >= samples.size()) {
+      throw InputError("classifier errors: sample " + std::to_string(m.sample) + " of " +
+                       std::to_string(samples.size()));
+    }
+    const CropSample& s = samples[m.sample];
+    char index[24];
+    std::snprintf(index, sizeof index, "%05zu", m.sample);
+    const std::string file =
+        std::string(index) + "_" + name(m.truth) + "_as_" + name(m.predicted) + ".png";
+    if (!cv::imwrite((fs::path(dir) / file).string(), sample_crop_u8(s, size))) {
+      throw InputError("classifier errors: cannot write " + (fs::path(dir) / file).string());
+    }
+    tsv << file << '\t' << text(m.truth) << '\t' << text(m.predicted) << '\t' << m.probability
+        << '\t' << (s.style >= 0 ? synth::style_name(static_cast<synth::Style>(s.style)) : "")
+        << '\t';
+    if (std::isfinite(s.legibility)) tsv << s.legibility;
+    tsv << '\n';
+    ++written;
+  }
+  tsv.flush();
+  if (!tsv)
+    throw InputError("classifier errors: cannot write " + (fs::path(dir) / "errors.tsv").string());
+  return written;
+}
 
 TrainClassifierResult train_classifier(const TrainClassifierOptions& options, std::ostream& log) {
   using clock = std::chrono::steady_clock;
@@ -640,7 +697,8 @@ TrainClassifierResult train_classifier(const TrainClassifierOptions& options, st
       cc.model = o.mine_detector;
       miner = std::make_unique<craft::Detector>(cc);
     }
-    auto s = generate(o, synth_labels, cs, o.seed, images, /*context=*/1.5f, miner.get());
+    auto s = generate(o, synth_labels, cs, o.seed, images, /*context=*/1.5f, miner.get(),
+                      o.train_min_cnr);
     log << (o.synth ? "synthetic" : "replay") << " (seed " << o.seed << ", " << images
         << " images): " << class_stats(s, cs) << "  [" << elapsed() << " s]\n";
     if (miner) {
@@ -756,6 +814,10 @@ TrainClassifierResult train_classifier(const TrainClassifierOptions& options, st
   if (!val.empty()) {
     r.val = trainer.evaluate(val);
     log << "final validation: " << r.val.report(12);
+    if (!o.errors_dir.empty()) {
+      const int n = write_misses(o.errors_dir, val, r.val, o.crop.size);
+      log << "wrote " << n << " misclassified validation crops to " << o.errors_dir << "\n";
+    }
   }
   if (!o.base.empty()) {
     std::ostringstream os;

@@ -73,12 +73,19 @@ struct TrainClassifierOptions {
   int threads = 1;
   long val_every = 1000;     ///< validation + checkpoint (written to OUT) every N steps; 0: end only
   long log_every = 100;
+  /// When set: the final validation's misclassified crops are written here
+  /// (write_misses), so that what the model gets wrong can be looked at.
+  std::string errors_dir;
   float reject_weight = 3.f; ///< sampling weight of the reject class relative to one character class
   /// Within its class, a crop whose character's contrast-to-noise ratio is below
   /// faint_below is drawn faint_weight times as often as the others (synthetic
   /// crops; faint but legible characters are where the classifier errs most).
   int faint_weight = 1;
   float faint_below = 10.f;
+  /// Legibility floor (synth::SynthConfig::min_cnr) of the generated training
+  /// images; negative: the generator's default. Validation and calibration
+  /// images always use the default, so their figures stay comparable.
+  float train_min_cnr = -1.f;
   /// Detector model whose detections on the generated training images are mined
   /// (SynthCropOptions::detect): cropped as the reader crops them, labelled by the
   /// ground truth, false alarms as "not a character". Empty: none.
@@ -109,6 +116,14 @@ struct ClassifierEval {
   std::vector<long> style_chars, style_correct;
   std::vector<std::vector<long>> confusion;  ///< [true class][predicted class]
   double nll = 0;                            ///< mean NLL at the model's temperature
+  /// One misclassified sample: its index in the evaluated samples, its class, the
+  /// predicted class and that prediction's probability at the model's temperature.
+  struct Miss {
+    std::size_t sample = 0;
+    int truth = 0, predicted = 0;
+    float probability = 0.f;
+  };
+  std::vector<Miss> misses;  ///< in sample order
 
   double char_accuracy() const { return chars ? double(chars_correct) / chars : 0.0; }
   double reject_recall() const { return rejects ? double(rejects_correct) / rejects : 0.0; }
@@ -188,6 +203,17 @@ struct TrainClassifierResult {
   float temperature = 1.f;
   double seconds = 0;          ///< wall time of the whole run
 };
+
+/// Writes each miss of `e`, an evaluation of `samples`, to DIR (created if needed)
+/// as NNNNN_<truth>_as_<predicted>.png — the crop as the network sees it (line
+/// frame, `size`, 8-bit, before contrast normalisation; labels spelt as
+/// synth::crop_label_dir spells folder names, "_reject" for not a character) —
+/// and lists them in DIR/errors.tsv: file, truth, predicted, probability, style,
+/// legibility (the generator's contrast-to-noise ratio; empty when unknown).
+/// Returns the number of crops written. Throws InputError when DIR or a file
+/// cannot be written.
+int write_misses(const std::string& dir, const std::vector<CropSample>& samples,
+                 const ClassifierEval& e, cv::Size size);
 
 /// Builds the data (synthetic and/or folder, validation, replay), trains, calibrates
 /// the temperature on the validation crops, writes options.out and prints progress

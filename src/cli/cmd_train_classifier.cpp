@@ -43,10 +43,12 @@ std::string command_line(const train::TrainClassifierOptions& o) {
   }
   s << " --batch " << o.batch;
   if (o.lr > 0) s << " --lr " << o.lr;
+  if (o.ema_decay > 0) s << " --ema " << o.ema_decay;
   s << " --seed " << o.seed << " --threads " << o.threads;
   if (!o.prior_adjust) s << " --no-prior-adjust";
   if (o.faint_weight != 1)
     s << " --faint-weight " << o.faint_weight << " --faint-below " << o.faint_below;
+  if (o.train_min_cnr >= 0.f) s << " --train-min-cnr " << o.train_min_cnr;
   if (!o.mine_detector.empty())
     s << " --mine-detector " << o.mine_detector << " --mined-reject-weight "
       << o.mined_reject_weight << (o.mine_characters ? " --mine-characters" : "");
@@ -128,6 +130,11 @@ const Registrar kTrainClassifier(
                      "many times as often within their class")
           ->check(CLI::Range(1, 1000))
           ->capture_default_str();
+      app.add_option(
+             "--train-min-cnr", o->train_min_cnr,
+             "Legibility floor (contrast-to-noise ratio, as synth --min-cnr) of the generated "
+             "training images; validation keeps the generator's default")
+          ->check(CLI::Range(0.f, 1000.f));
       app.add_option("--faint-below", o->faint_below,
                      "Contrast-to-noise ratio under which a character counts as faint "
                      "(docs/DATA_FORMATS.md)")
@@ -151,6 +158,9 @@ const Registrar kTrainClassifier(
       app.add_option("--log-every", o->log_every, "Steps between progress lines")
           ->check(CLI::Range(1L, 1000000L))
           ->capture_default_str();
+      app.add_option("--errors", o->errors_dir,
+                     "Write the final validation's misclassified crops (PNG, as the network sees "
+                     "them) and errors.tsv to DIR");
       return [o]() {
         o->command = command_line(*o);
         std::cerr << o->command << "\n";

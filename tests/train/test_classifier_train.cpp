@@ -6,12 +6,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "charcls/classifier.hpp"
@@ -19,6 +22,7 @@
 #include "classifier_train.hpp"
 #include "core/quad_ops.hpp"
 #include "ocr2s/errors.hpp"
+#include "synth/crops.hpp"
 #include "synth/synth.hpp"
 
 namespace fs = std::filesystem;
@@ -108,6 +112,49 @@ TEST_CASE("classifier training: a few steps lower the loss on hand-made crops", 
   CHECK(t < 20.f);
   const ClassifierEval calibrated = trainer.evaluate(val);
   CHECK(calibrated.nll <= after.nll + 1e-4);  // calibration never raises the NLL it minimises
+}
+
+TEST_CASE("classifier evaluation lists its misses, and write_misses writes each one", "[train]") {
+  assemble::Charset cs;
+  cs.labels = kFiveGlyphs;
+  const auto val = drawn_samples(cs.labels, 6, 5);
+  TrainClassifierOptions o = quick_options();
+  ClassifierTrainer trainer(o, cs, drawn_samples(cs.labels, 10, 6));  // untrained: misses plenty
+  const ClassifierEval e = trainer.evaluate(val);
+  REQUIRE(e.misses.size() ==
+          static_cast<std::size_t>(e.chars - e.chars_correct + e.rejects - e.rejects_correct));
+  REQUIRE(!e.misses.empty());
+  for (const auto& m : e.misses) {
+    CHECK(m.truth == val[m.sample].label);
+    CHECK(m.predicted != m.truth);
+    CHECK(m.probability > 0.f);
+    CHECK(m.probability <= 1.f);
+  }
+
+  const std::string dir = temp_dir("misses") + "/errors";
+  const int n = write_misses(dir, val, e, o.crop.size);
+  CHECK(n == static_cast<int>(e.misses.size()));
+  std::ifstream tsv(dir + "/errors.tsv");
+  std::string line;
+  std::getline(tsv, line);
+  CHECK(line == "file\ttruth\tpredicted\tprobability\tstyle\tlegibility");
+  int rows = 0;
+  while (std::getline(tsv, line)) {
+    const std::string file = line.substr(0, line.find('\t'));
+    const auto& m = e.misses[static_cast<std::size_t>(rows)];
+    // Named by sample, truth and prediction; the reject class is "_reject".
+    const std::string truth =
+        synth::crop_label_dir(m.truth == cs.reject_class() ? std::string() : cs.labels[m.truth]);
+    char prefix[24];
+    std::snprintf(prefix, sizeof prefix, "%05zu_", m.sample);
+    CHECK(file.rfind(prefix + truth + "_as_", 0) == 0);
+    const cv::Mat crop = cv::imread(dir + "/" + file, cv::IMREAD_UNCHANGED);
+    REQUIRE(!crop.empty());
+    CHECK(crop.size() == o.crop.size);
+    CHECK(crop.type() == CV_8UC1);
+    ++rows;
+  }
+  CHECK(rows == n);
 }
 
 TEST_CASE("classifier training: a fresh network takes the widths it is given", "[train]") {
