@@ -244,9 +244,12 @@ int main(int argc, char** argv) {
     else if (a == "--out" && i + 1 < argc) out_path = argv[++i];
     else if (a == "--reread-below" && i + 1 < argc)
       config.classifier.reread_below = std::strtof(argv[++i], nullptr);
+    else if (a == "--max-auto-magnify" && i + 1 < argc)
+      config.craft.max_auto_magnify = std::strtof(argv[++i], nullptr);
     else {
       std::fprintf(stderr,
-                   "usage: %s [--per-style N] [--seed S] [--reread-below P] [--out FILE.md]\n",
+                   "usage: %s [--per-style N] [--seed S] [--reread-below P] [--max-auto-magnify M] "
+                   "[--out FILE.md]\n",
                    argv[0]);
       return 2;
     }
