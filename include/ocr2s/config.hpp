@@ -42,10 +42,12 @@ struct CraftConfig {
   /// Ratio within which the first pass's character height is accepted as it is
   /// (see target_char_height). Range [1, 16].
   float scale_tolerance = 1.4f;
-  /// Largest magnification of the automatic scale's second pass. Tiny text gains
-  /// little beyond 2× (the upsampled strokes are blurred) while the pass costs
-  /// the square of it. Range [0.25, 4].
-  float max_auto_magnify = 2.0f;
+  /// Largest magnification of the automatic scale's second pass (the scale,
+  /// rounded to a quarter octave, is clamped to it). The pass costs the square
+  /// of it, within the canvas. On 800 validation images
+  /// (seed 9001) 2.5 read 83.12 % exactly against 82.50 % at 2 and 83.00 % at
+  /// 3, with the same 2.25 % misreads (README "Status"). Range [0.25, 4].
+  float max_auto_magnify = 2.5f;
 
   /// Region score a character's peak must reach to seed a character
   /// (CRAFT's text_threshold). The default is below confirm_threshold on

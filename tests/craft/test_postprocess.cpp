@@ -360,14 +360,18 @@ ScoreMaps maps_at(float scale) {
 }  // namespace
 
 TEST_CASE("rescale_magnify: a second pass brings the characters to the target height", "[craft]") {
-  CraftConfig c;  // target 48 network px, tolerance 1.4, at most 2× magnified
+  CraftConfig c;  // target 48 network px, tolerance 1.4
+  c.max_auto_magnify = 2.f;
   const cv::Size image(600, 200);
   const std::vector<float> confident(5, 0.9f);
 
   // Magnifications are quarter octaves, 2^(k/4): 2^(6/4) = 2.83 is the nearest to 3.
   const float q6 = std::exp2(1.5f), q2 = std::exp2(0.5f), qm7 = std::exp2(-1.75f);
-  // 16-px characters seen at scale 1: 3× would reach 48 px; max_auto_magnify caps it.
+  // 16-px characters seen at scale 1: 3× would reach 48 px; max_auto_magnify caps it,
+  // the default (2.5) as well as 2.
   CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image, c) == Approx(2.f));
+  CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image,
+                        CraftConfig{}) == Approx(2.5f));
   c.max_auto_magnify = 4.f;
   CHECK(rescale_magnify(characters_of_height(16.f, confident), maps_at(1.f), image, c) == Approx(q6));
   // The first pass's scale counts: 16-px characters already seen at scale 2 are 32
@@ -387,7 +391,8 @@ TEST_CASE("rescale_magnify: a second pass brings the characters to the target he
 }
 
 TEST_CASE("rescale_magnify: the median of the confident characters decides", "[craft]") {
-  const CraftConfig c;
+  CraftConfig c;
+  c.max_auto_magnify = 2.f;  // 16-px characters ask for 2.83×: 2 says they were the ones measured
   const cv::Size image(600, 200);
   // Three confident 16-px characters and two weak 60-px blobs: the weak ones do
   // not count while at least two confident ones exist.
@@ -405,6 +410,7 @@ TEST_CASE("rescale_magnify: the median of the confident characters decides", "[c
 
 TEST_CASE("rescale_magnify: off, too few characters, or held by the canvas", "[craft]") {
   CraftConfig c;
+  c.max_auto_magnify = 2.f;
   const std::vector<float> confident(5, 0.9f);
   const CharGraph small = characters_of_height(16.f, confident);
   CHECK(rescale_magnify(small, maps_at(1.f), cv::Size(600, 200), c) > 0.f);
