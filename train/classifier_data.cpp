@@ -344,30 +344,35 @@ void dropout_spots(cv::Mat& f, std::mt19937_64& rng) {
   }
 }
 
+// The sample's core rectangle as an axis-aligned crop box.
+assemble::CropBox core_box(const CropSample& s) {
+  assemble::CropBox box;
+  box.center = {s.core.x + 0.5f * s.core.width, s.core.y + 0.5f * s.core.height};
+  box.width = s.core.width;
+  box.height = s.core.height;
+  return box;
+}
+
 }  // namespace
 
 cv::Mat sample_crop_u8(const CropSample& s, cv::Size size) {
   const bool whole = s.core.x == 0.f && s.core.y == 0.f && s.core.width == s.patch.cols &&
                      s.core.height == s.patch.rows;
   if (whole && s.patch.size() == size) return s.patch;
-  assemble::CropBox box;
-  box.center = {s.core.x + 0.5f * s.core.width, s.core.y + 0.5f * s.core.height};
-  box.width = s.core.width;
-  box.height = s.core.height;
-  return charcls::extract_crops_u8(s.patch, {box}, size)[0];
+  return charcls::extract_crops_u8(s.patch, {core_box(s)}, size)[0];
 }
 
 cv::Mat make_input(const CropSample& s, cv::Size size, const AugmentOptions* aug,
                    std::mt19937_64& rng) {
   if (!aug) return charcls::normalize_crop(sample_crop_u8(s, size));
   std::uniform_real_distribution<float> u(-1.f, 1.f);
-  assemble::CropBox box;
+  assemble::CropBox box = core_box(s);
   const float sc = 1.f + aug->scale * u(rng);
   const float ar = 1.f + aug->aspect * u(rng);
-  box.height = s.core.height * sc;
-  box.width = s.core.width * sc * ar;
-  box.center = {s.core.x + 0.5f * s.core.width + aug->shift * s.core.height * u(rng),
-                s.core.y + 0.5f * s.core.height + aug->shift * s.core.height * u(rng)};
+  box.height *= sc;
+  box.width *= sc * ar;
+  box.center.x += aug->shift * s.core.height * u(rng);
+  box.center.y += aug->shift * s.core.height * u(rng);
   const float a = aug->rotate_deg * u(rng) * static_cast<float>(CV_PI / 180.0);
   box.direction = {std::cos(a), std::sin(a)};
   cv::Mat crop_u8 = charcls::extract_crops_u8(s.patch, {box}, size)[0];

@@ -413,8 +413,9 @@ ClassifierEval ClassifierTrainer::evaluate(const std::vector<CropSample>& sample
     logits = logits + torch::tensor(mask).unsqueeze(0);
   }
   torch::Tensor y = label_tensor(samples);
-  e.nll = torch::nn::functional::cross_entropy(logits / m.model.temperature, y).item<double>();
-  const auto [best, pred_t] = torch::softmax(logits / m.model.temperature, 1).max(1);
+  const torch::Tensor scaled = logits / m.model.temperature;
+  e.nll = torch::nn::functional::cross_entropy(scaled, y).item<double>();
+  const auto [best, pred_t] = torch::softmax(scaled, 1).max(1);
   const torch::Tensor pred = pred_t.contiguous();
   const torch::Tensor prob = best.contiguous();
   const int64_t* p = pred.data_ptr<int64_t>();
@@ -618,8 +619,9 @@ int write_misses(const std::string& dir, const std::vector<CropSample>& samples,
     std::snprintf(index, sizeof index, "%05zu", m.sample);
     const std::string file =
         std::string(index) + "_" + name(m.truth) + "_as_" + name(m.predicted) + ".png";
-    if (!cv::imwrite((fs::path(dir) / file).string(), sample_crop_u8(s, size))) {
-      throw InputError("classifier errors: cannot write " + (fs::path(dir) / file).string());
+    const std::string path = (fs::path(dir) / file).string();
+    if (!cv::imwrite(path, sample_crop_u8(s, size))) {
+      throw InputError("classifier errors: cannot write " + path);
     }
     tsv << file << '\t' << text(m.truth) << '\t' << text(m.predicted) << '\t' << m.probability
         << '\t' << (s.style >= 0 ? synth::style_name(static_cast<synth::Style>(s.style)) : "")
