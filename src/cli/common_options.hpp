@@ -1,6 +1,7 @@
 // CLI: options shared by the commands that construct a Reader (read, eval, inspect).
 #pragma once
 
+#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -80,9 +81,11 @@ struct ReaderOptions {
     app.add_option("--max-word-gap", max_word_gap,
                    "Words on one baseline further apart than this many line heights are separate lines")
         ->check(CLI::Range(0.0, 100.0))->capture_default_str();
-    app.add_option("--max-unlike-word-gap", max_unlike_word_gap,
-                   "... and words of different type sizes (heights over 1.2x apart) further apart "
-                   "than this many heights of the smaller")
+    std::ostringstream unlike;  // the ratio is AssembleConfig's, not an option of its own
+    unlike << "... and words of different type sizes (heights over "
+           << AssembleConfig{}.like_height_ratio
+           << "x apart) further apart than this many heights of the smaller";
+    app.add_option("--max-unlike-word-gap", max_unlike_word_gap, unlike.str())
         ->check(CLI::Range(0.0, 100.0))
         ->capture_default_str();
   }
