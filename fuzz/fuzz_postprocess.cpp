@@ -130,7 +130,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       OCR2S_FUZZ_REQUIRE(0 <= node && node < n);
       OCR2S_FUZZ_REQUIRE(used.insert(node).second);  // each node in at most one slot
       OCR2S_FUZZ_REQUIRE(finite(line.chars[i].quad));
-      boxes.push_back(ocr2s::assemble::crop_box(line, i, /*height_factor=*/1.3f, /*aspect=*/1.0f));
+      // Both crop geometries: sized by the line's height alone, and by its
+      // characters' width too.
+      const ocr2s::assemble::CropFrame frame{1.3f, 1.f, i % 2 == 1};
+      boxes.push_back(ocr2s::assemble::crop_box(line, i, frame));
+      OCR2S_FUZZ_REQUIRE(std::isfinite(boxes.back().width) && boxes.back().width >= 0.f);
     }
   }
   if (!boxes.empty()) {

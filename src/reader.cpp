@@ -243,7 +243,7 @@ struct Reader::Impl {
       std::vector<assemble::CropBox> boxes;
       for (const auto& line : lines) {
         for (std::size_t i = 0; i < line.chars.size(); ++i) {
-          boxes.push_back(assemble::crop_box(line, i, spec.height_factor, spec.aspect()));
+          boxes.push_back(assemble::crop_box(line, i, spec.frame()));
         }
       }
       layout.stop();
@@ -336,8 +336,7 @@ struct Reader::Impl {
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
     std::vector<assemble::CropBox> boxes;
-    for (const Quad& q : quads)
-      boxes.push_back(assemble::crop_box(line, q, spec.height_factor, spec.aspect()));
+    for (const Quad& q : quads) boxes.push_back(assemble::crop_box(line, q, spec.frame()));
     const auto crops = charcls::extract_crops(gray, boxes, spec.size);
     cutting.stop();
     return classify(crops, t.classifier_ms);
@@ -353,7 +352,7 @@ struct Reader::Impl {
     StageClock cutting(t.crops_ms);
     if (gray.empty()) gray = charcls::to_gray8(image);
     const auto& spec = classifier.crop_spec();
-    const auto views = assemble::nearby_views(lines, doubtful, spec.height_factor, spec.aspect());
+    const auto views = assemble::nearby_views(lines, doubtful, spec.frame());
     const auto crops = charcls::extract_crops(gray, views, spec.size);
     cutting.stop();
     assemble::average_views(probs, doubtful, classify(crops, t.classifier_ms));

@@ -122,6 +122,7 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
   synth::CropGeometry geometry;
   geometry.size = o.crop.size;
   geometry.height_factor = o.crop.height_factor;
+  geometry.by_char_width = o.crop.by_char_width;
   geometry.reject_ratio = o.reject_ratio;
   const auto crops = synth::sample_line_crops(sample, geometry, seed);
   std::vector<CropSample> out;
@@ -158,8 +159,7 @@ std::vector<CropSample> crops_of_image(const synth::Sample& sample, std::uint64_
       s.mined = true;
       out.push_back(std::move(s));
       mined.push_back(assemble::crop_box(lines[static_cast<std::size_t>(m.line)],
-                                         static_cast<std::size_t>(m.index), o.crop.height_factor,
-                                         o.crop.aspect()));
+                                         static_cast<std::size_t>(m.index), o.crop.frame()));
     }
     if (!mined.empty()) {
       gray = charcls::to_gray8(sample.image);

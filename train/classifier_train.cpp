@@ -278,7 +278,8 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
                        " has another charset than the model it teaches (class for class)");
     }
     if (m.teacher->crop.size != m.model.crop.size ||
-        m.teacher->crop.height_factor != m.model.crop.height_factor) {
+        m.teacher->crop.height_factor != m.model.crop.height_factor ||
+        m.teacher->crop.by_char_width != m.model.crop.by_char_width) {
       throw InputError("classifier training: teacher " + m.o.teacher +
                        " reads another crop geometry");
     }

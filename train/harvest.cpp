@@ -53,7 +53,7 @@ HarvestImageResult harvest_image(const cv::Mat& image, const craft::ScoreMaps& m
     if (chars.size() != lines[i].chars.size()) continue;
     std::vector<assemble::CropBox> boxes;
     for (std::size_t j = 0; j < chars.size(); ++j) {
-      boxes.push_back(assemble::crop_box(lines[i], j, options.crop.height_factor, options.crop.aspect()));
+      boxes.push_back(assemble::crop_box(lines[i], j, options.crop.frame()));
     }
     auto crops = charcls::extract_crops_u8(gray, boxes, options.crop.size);
     for (std::size_t j = 0; j < chars.size(); ++j) {

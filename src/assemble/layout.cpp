@@ -74,6 +74,8 @@ constexpr double kMinSizeWeight = 0.05;
 // Two words may overlap along the line by at most this many line heights (boxes of
 // neighbouring words touch through detection noise, but interleaved words are two
 // lines, e.g. a superscript).
+// A character at least this many line heights tall counts in line_char_width.
+constexpr float kTallChar = 0.6f;
 constexpr double kMaxWordOverlap = 0.25;
 
 // One character's geometry in image pixels.
@@ -798,15 +800,31 @@ LayoutLine make_line(const std::vector<Quad>& chars, const std::vector<int>& wor
   return make_layout(g, quads, order, words, order, fit_chars(g, order));
 }
 
-CropBox crop_box(const LayoutLine& line, std::size_t i, float height_factor, float aspect) {
+float line_char_width(const LayoutLine& line) {
+  const cv::Point2f n(-line.direction.y, line.direction.x);
+  std::vector<double> widths;
+  for (const auto& c : line.chars) {
+    float a0 = 0.f, a1 = 0.f, t0 = 0.f, t1 = 0.f;
+    for (std::size_t k = 0; k < c.quad.pts.size(); ++k) {
+      const float a = c.quad.pts[k].dot(line.direction), t = c.quad.pts[k].dot(n);
+      if (k == 0) a0 = a1 = a, t0 = t1 = t;
+      a0 = std::min(a0, a), a1 = std::max(a1, a), t0 = std::min(t0, t), t1 = std::max(t1, t);
+    }
+    if (t1 - t0 >= kTallChar * line.height) widths.push_back(a1 - a0);
+  }
+  if (widths.size() < 3) return kTypicalCharWidth * line.height;
+  return static_cast<float>(median(widths));
+}
+
+CropBox crop_box(const LayoutLine& line, std::size_t i, const CropFrame& frame) {
   if (i >= line.chars.size()) {
     throw InputError("crop_box: character " + std::to_string(i) + " of a line of " +
                      std::to_string(line.chars.size()));
   }
-  return crop_box(line, line.chars[i].quad, height_factor, aspect);
+  return crop_box(line, line.chars[i].quad, frame);
 }
 
-CropBox crop_box(const LayoutLine& line, const Quad& quad, float height_factor, float aspect) {
+CropBox crop_box(const LayoutLine& line, const Quad& quad, const CropFrame& frame) {
   // Along the line the crop is centred on the character; across it, on the line's
   // centre line, so that where a mark sits in the line ('.' low, '-' middle, '''
   // high) is what the classifier sees.
@@ -815,8 +833,12 @@ CropBox crop_box(const LayoutLine& line, const Quad& quad, float height_factor, 
   CropBox box;
   box.center = line.origin + line.direction * s;
   box.direction = line.direction;
-  box.height = line.height * height_factor;
-  box.width = box.height * aspect;
+  box.height = line.height * frame.height_factor;
+  box.width = box.height * frame.aspect;
+  if (frame.by_char_width && line.height > 0.f) {
+    box.width *= std::clamp(line_char_width(line) / (kTypicalCharWidth * line.height),
+                            kMinCharWidthScale, kMaxCharWidthScale);
+  }
   return box;
 }
 
@@ -833,8 +855,8 @@ std::array<CropBox, 4> nearby_views(const CropBox& box, float line_height) {
 }
 
 std::vector<CropBox> nearby_views(const std::vector<LayoutLine>& lines,
-                                  const std::vector<std::size_t>& characters, float height_factor,
-                                  float aspect) {
+                                  const std::vector<std::size_t>& characters,
+                                  const CropFrame& frame) {
   std::vector<CropBox> out;
   out.reserve(4 * characters.size());
   std::size_t l = 0, first = 0;  // characters of lines[l] are numbered from `first`
@@ -846,8 +868,7 @@ std::vector<CropBox> nearby_views(const std::vector<LayoutLine>& lines,
       throw InputError("nearby_views: character " + std::to_string(i) + " of lines with " +
                        std::to_string(first) + " characters");
     }
-    const auto v =
-        nearby_views(crop_box(lines[l], i - first, height_factor, aspect), lines[l].height);
+    const auto v = nearby_views(crop_box(lines[l], i - first, frame), lines[l].height);
     out.insert(out.end(), v.begin(), v.end());
   }
   return out;

@@ -306,6 +306,7 @@ void save_classifier_model(const ClassifierModel& m, const std::string& path) {
     a.write("crop_width", c10::IValue(static_cast<int64_t>(m.crop.size.width)));
     a.write("crop_height", c10::IValue(static_cast<int64_t>(m.crop.size.height)));
     a.write("crop_height_factor", c10::IValue(static_cast<double>(m.crop.height_factor)));
+    a.write("crop_by_char_width", c10::IValue(m.crop.by_char_width));
     a.write("temperature", c10::IValue(static_cast<double>(m.temperature)));
     if (!m.logit_adjust.empty()) {
       c10::List<double> adjust;
@@ -375,6 +376,14 @@ ClassifierModel load_classifier_model(const std::string& path) {
     m.crop.size.width = static_cast<int>(need_int(a, "crop_width", path));
     m.crop.size.height = static_cast<int>(need_int(a, "crop_height", path));
     m.crop.height_factor = static_cast<float>(need_double(a, "crop_height_factor", path));
+    {
+      c10::IValue v;
+      if (a.try_read("crop_by_char_width", v)) {
+        if (!v.isBool())
+          throw ModelError(path + ": classifier entry \"crop_by_char_width\" is not a boolean");
+        m.crop.by_char_width = v.toBool();
+      }
+    }
     if (m.crop.size.width != arch.input_width || m.crop.size.height != arch.input_height) {
       std::ostringstream os;
       os << path << ": crop size " << m.crop.size.width << "x" << m.crop.size.height

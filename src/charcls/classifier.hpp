@@ -8,6 +8,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "assemble/layout.hpp"
 #include "assemble/text.hpp"
 #include "ocr2s/config.hpp"
 
@@ -17,7 +18,11 @@ namespace ocr2s::charcls {
 struct CropSpec {
   cv::Size size{32, 32};       ///< classifier input, pixels (width, height)
   float height_factor = 1.3f;  ///< crop height = line height × height_factor
+  /// The crop's width follows the line's character width (assemble::CropFrame).
+  /// Models before format version 2 have it off.
+  bool by_char_width = false;
   float aspect() const { return static_cast<float>(size.width) / size.height; }
+  assemble::CropFrame frame() const { return {height_factor, aspect(), by_char_width}; }
 };
 
 class Classifier {

@@ -109,7 +109,7 @@ struct ClassifierModel {
 };
 
 inline constexpr const char* kClassifierFormat = "ocr2s-classifier";
-inline constexpr std::int64_t kClassifierVersion = 1;
+inline constexpr std::int64_t kClassifierVersion = 2;
 
 /// A fresh, randomly initialised model for `charset` (arch.num_classes is set
 /// from it, arch input size from crop). The reject class is the last output.

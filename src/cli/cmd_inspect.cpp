@@ -74,7 +74,7 @@ int run(const Options& o) {
   std::vector<int> row_of;
   for (std::size_t li = 0; li < lines.size(); ++li) {
     for (std::size_t i = 0; i < lines[li].chars.size(); ++i) {
-      boxes.push_back(assemble::crop_box(lines[li], i, spec.height_factor, spec.aspect()));
+      boxes.push_back(assemble::crop_box(lines[li], i, spec.frame()));
       row_of.push_back(static_cast<int>(li));
     }
   }

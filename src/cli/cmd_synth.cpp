@@ -62,6 +62,9 @@ const Registrar kSynth(
       app.add_option("--crop-height-factor", o->exp.crop.height_factor, "Crop height / line height")
           ->check(CLI::Range(0.5, 4.0))
           ->capture_default_str();
+      app.add_flag("--crop-by-char-width", o->exp.crop.by_char_width,
+                   "Crop width follows the line's character width (for a classifier trained "
+                   "with train classifier --crop-by-char-width)");
       app.add_option("--reject-ratio", o->exp.crop.reject_ratio, "Reject crops per character crop")
           ->check(CLI::Range(0.0, 4.0))
           ->capture_default_str();

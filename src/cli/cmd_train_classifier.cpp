@@ -31,6 +31,7 @@ std::string command_line(const train::TrainClassifierOptions& o) {
     for (std::size_t i = 0; i < o.channels.size(); ++i) s << (i ? "," : "") << o.channels[i];
   }
   if (o.base.empty() && o.hidden >= 0) s << " --hidden " << o.hidden;
+  if (o.base.empty() && o.crop.by_char_width) s << " --crop-by-char-width";
   if (!o.teacher.empty()) {
     s << " --teacher " << o.teacher << " --distill-weight " << o.distill_weight
       << " --distill-temperature " << o.distill_temperature;
@@ -98,6 +99,9 @@ const Registrar kTrainClassifier(
                      "Temperature both outputs are softened by for distillation")
           ->check(CLI::Range(0.1, 100.0))
           ->capture_default_str();
+      app.add_flag("--crop-by-char-width", o->crop.by_char_width,
+                   "A fresh model's crop width follows the line's character width instead of "
+                   "its height alone (a base model keeps its own crop geometry)");
       app.add_option("--channels", o->channels,
                      "Conv widths of a fresh network, e.g. 32,64,128 (default); a --base keeps its own")
           ->delimiter(',')

@@ -436,9 +436,10 @@ TEST_CASE("crop_box: '.' and '-' crops sit on the line's centre line", "[assembl
   const cv::Point2f d = unit(deg);
   const cv::Point2f n(-d.y, d.x);
   const float height_factor = 1.25f, aspect = 0.75f;
+  const CropFrame frame{height_factor, aspect, false};
 
   for (std::size_t i = 0; i < quads.size(); ++i) {
-    const CropBox box = crop_box(line, i, height_factor, aspect);
+    const CropBox box = crop_box(line, i, frame);
     INFO("char " << i);
     // On the true centre line (the digits' centres): the Huber fit gives the '.'
     // weight ≈ 0.3, which moves the fitted line by ≈ 0.02 h; 0.05 h bounds that.
@@ -449,14 +450,52 @@ TEST_CASE("crop_box: '.' and '-' crops sit on the line's centre line", "[assembl
     CHECK(box.width == Approx(box.height * aspect).margin(1e-4));
     CHECK(dist(box.direction, line.direction) < 1e-6f);
   }
-  const CropBox dot = crop_box(line, 2, height_factor, aspect);
-  const CropBox dash = crop_box(line, 4, height_factor, aspect);
+  const CropBox dot = crop_box(line, 2, frame);
+  const CropBox dash = crop_box(line, 4, frame);
   // Both on one line through the fit: their offsets across it agree to 1e-3 px.
   CHECK(across(line, dot.center) == Approx(0.f).margin(1e-3));
   CHECK(across(line, dash.center) == Approx(0.f).margin(1e-3));
   // ...which for the '.' is 0.4 h above its own centre.
   CHECK((quads[2].center() - dot.center).dot(n) == Approx(0.4f * kH).margin(0.05f * kH));
-  CHECK_THROWS_AS(crop_box(line, 6, height_factor, aspect), InputError);
+  CHECK_THROWS_AS(crop_box(line, 6, frame), InputError);
+}
+
+TEST_CASE("crop_box by character width: the crop widens with the line's characters", "[assemble]") {
+  // Lines of four characters 1 h tall and w h wide, 1.1 w apart, at 15°, and a
+  // '.' that must not count: the crop's width is height × aspect × (w / 0.7),
+  // clamped to [0.6, 1.5]; its height and centre do not change.
+  const float deg = 15.f;
+  const auto line_of = [&](float w) {
+    std::vector<Slot> slots;
+    for (int k = 0; k < 4; ++k)
+      slots.push_back({1.1f * w * kH * static_cast<float>(k), 0.f, w * kH, kH});
+    slots.push_back({4.4f * w * kH, 0.4f * kH, 0.15f * kH, 0.15f * kH});
+    return make_line(place({60.f, 50.f}, deg, slots), std::vector<int>(5, 0));
+  };
+  const CropFrame plain{1.3f, 1.f, false};
+  const CropFrame by_width{1.3f, 1.f, true};
+  for (const float w : {0.35f, 0.56f, 0.7f, 0.84f, 1.2f}) {
+    INFO("width " << w);
+    const auto line = line_of(w);
+    REQUIRE(line.chars.size() == 5);
+    // (The '.' below the centre line tilts the fitted direction by about a
+    // degree, which a narrow character's height turns into up to 5 % of width.)
+    CHECK(line_char_width(line) == Approx(w * line.height).epsilon(0.05));
+    const float scale = std::clamp(w / kTypicalCharWidth, kMinCharWidthScale, kMaxCharWidthScale);
+    for (std::size_t i = 0; i < line.chars.size(); ++i) {
+      const CropBox a = crop_box(line, i, plain), b = crop_box(line, i, by_width);
+      CHECK(b.height == Approx(a.height));
+      CHECK(b.width == Approx(a.width * scale).epsilon(0.05));
+      CHECK(dist(a.center, b.center) < 1e-4f);
+    }
+  }
+  // Fewer than three characters of full height: the typical width, so the crop
+  // is the one sized by the height alone.
+  const auto two = make_line(
+      place({60.f, 50.f}, deg, {{0.f, 0.f, 1.2f * kH, kH}, {1.4f * kH, 0.f, 1.2f * kH, kH}}),
+      {0, 0});
+  CHECK(line_char_width(two) == Approx(kTypicalCharWidth * two.height));
+  CHECK(crop_box(two, 1, by_width).width == Approx(crop_box(two, 1, plain).width));
 }
 
 TEST_CASE("nearby_views: the crop shifted both ways along the line, and scaled both ways",
@@ -494,12 +533,12 @@ TEST_CASE("nearby_views over lines: characters counted line after line", "[assem
   const auto a = make_line(place({40.f, 30.f}, 0.f, three), {0, 0, 0});
   const auto b = make_line(place({40.f, 120.f}, 10.f, three), {0, 0, 0});
   const std::vector<LayoutLine> lines{a, b};
-  const float height_factor = 1.3f, aspect = 1.f;
+  const CropFrame frame{1.3f, 1.f, true};
   // Character 1 of the first line, characters 0 and 2 of the second.
-  const auto views = nearby_views(lines, {1, 3, 5}, height_factor, aspect);
+  const auto views = nearby_views(lines, {1, 3, 5}, frame);
   REQUIRE(views.size() == 12);
   const auto expect = [&](std::size_t k, const LayoutLine& line, std::size_t i) {
-    const auto v = nearby_views(crop_box(line, i, height_factor, aspect), line.height);
+    const auto v = nearby_views(crop_box(line, i, frame), line.height);
     for (std::size_t m = 0; m < 4; ++m) {
       INFO("view " << k + m);
       CHECK(views[k + m].center.x == Approx(v[m].center.x));
@@ -511,7 +550,7 @@ TEST_CASE("nearby_views over lines: characters counted line after line", "[assem
   expect(0, a, 1);
   expect(4, b, 0);
   expect(8, b, 2);
-  CHECK(nearby_views(lines, {}, height_factor, aspect).empty());
-  CHECK_THROWS_AS(nearby_views(lines, {6}, height_factor, aspect), InputError);
-  CHECK_THROWS_AS(nearby_views(lines, {3, 1}, height_factor, aspect), InputError);
+  CHECK(nearby_views(lines, {}, frame).empty());
+  CHECK_THROWS_AS(nearby_views(lines, {6}, frame), InputError);
+  CHECK_THROWS_AS(nearby_views(lines, {3, 1}, frame), InputError);
 }

@@ -109,6 +109,7 @@ TEST_CASE("classifier model file round trip keeps charset, metadata and outputs"
   CHECK(r.charset.labels == labels);
   CHECK(r.crop.size == cv::Size(32, 32));
   CHECK(r.crop.height_factor == Approx(1.4f));
+  CHECK_FALSE(r.crop.by_char_width);
   CHECK(r.temperature == Approx(1.7f));
   CHECK(r.train_command == m.train_command);
   CHECK(r.train_seed == 7);
@@ -148,6 +149,19 @@ TEST_CASE("classifier model file round trip keeps charset, metadata and outputs"
     }
     CHECK(sum == Approx(1.f).margin(1e-5));
   }
+}
+
+TEST_CASE("classifier model file keeps a crop sized by the line's character width", "[charcls]") {
+  ClassifierModel m = random_model({"0", "O"}, 12);
+  m.crop.by_char_width = true;
+  const std::string path = temp_path("by_char_width.pt");
+  save_classifier_model(m, path);
+  const ClassifierModel r = load_classifier_model(path);
+  CHECK(r.crop.by_char_width);
+  const assemble::CropFrame f = r.crop.frame();
+  CHECK(f.by_char_width);
+  CHECK(f.height_factor == Approx(1.4f));
+  CHECK(f.aspect == Approx(1.f));
 }
 
 TEST_CASE("classifier runner: the GEMM inference equals the training network's forward",

@@ -232,6 +232,37 @@ TEST_CASE("line crops: one per character plus rejects", "[synth]") {
   }
 }
 
+TEST_CASE("line crops by character width: each character's crop is its line's crop_box",
+          "[synth]") {
+  Generator g(SynthConfig{}, 23);
+  CropGeometry geo;
+  geo.by_char_width = true;
+  const assemble::CropFrame frame{geo.height_factor, 1.f, true};
+  int non_square = 0;
+  for (std::uint64_t i = 0; i < 8; ++i) {
+    const Sample s = g.generate(i);
+    std::vector<assemble::LayoutLine> lines;
+    for (const auto& l : s.lines) {
+      std::vector<Quad> quads;
+      for (const auto& c : l.chars) quads.push_back(c.quad);
+      lines.push_back(assemble::make_line(quads, std::vector<int>(quads.size(), 0)));
+    }
+    for (const auto& c : sample_line_crops(s, geo, i)) {
+      if (c.kind != LabelledCrop::Kind::kChar) continue;
+      const auto& line = lines[static_cast<std::size_t>(c.line)];
+      const assemble::CropBox want =
+          assemble::crop_box(line, static_cast<std::size_t>(c.index), frame);
+      CHECK(c.box.width == Approx(want.width).epsilon(1e-5));
+      CHECK(c.box.height == Approx(want.height).epsilon(1e-5));
+      const float scale = c.box.width / c.box.height;
+      CHECK(scale >= assemble::kMinCharWidthScale - 1e-5f);
+      CHECK(scale <= assemble::kMaxCharWidthScale + 1e-5f);
+      if (std::fabs(scale - 1.f) > 0.05f) ++non_square;
+    }
+  }
+  CHECK(non_square > 0);  // the lines' character widths do differ
+}
+
 TEST_CASE("line crops sit on their characters; background rejects touch none; straddles sit between", "[synth]") {
   Generator g(SynthConfig{}, 31);
   CropGeometry geo;

@@ -75,7 +75,10 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
   std::vector<LabelledCrop> out;
   if (s.image.empty()) return out;
   const cv::Mat gray = charcls::to_gray8(s.image);
-  const float aspect = static_cast<float>(geometry.size.width) / static_cast<float>(geometry.size.height);
+  const assemble::CropFrame frame{
+      geometry.height_factor,
+      static_cast<float>(geometry.size.width) / static_cast<float>(geometry.size.height),
+      geometry.by_char_width};
   Rng rng(splitmix64(seed ^ 0xC2B2AE3D27D4EB4Full));
 
   std::vector<assemble::LayoutLine> lines;
@@ -111,7 +114,7 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
     for (std::size_t i = 0; i < la.chars.size(); ++i) {
       LabelledCrop c;
       c.label = la.chars[i].label;
-      c.box = assemble::crop_box(lines.back(), i, geometry.height_factor, aspect);
+      c.box = assemble::crop_box(lines.back(), i, frame);
       c.line = static_cast<int>(li);
       c.index = static_cast<int>(i);
       boxes.push_back(c.box);
@@ -134,6 +137,9 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
   for (int r = 0; r < n_reject && !nonempty.empty(); ++r) {
     const auto& line = lines[rng.pick(nonempty)];
     const float h = line.height * geometry.height_factor * static_cast<float>(rng.uniform(0.8, 1.25));
+    // The line's own crop aspect (its character width scale included).
+    const assemble::CropBox line_box = assemble::crop_box(line, 0, frame);
+    const float aspect = line_box.width / line_box.height;
     // Cycle through the kinds so each is represented; fall back to zoomed-out
     // crops when a sample has no distractor, no free background or no pair of
     // neighbours far enough apart.
@@ -181,8 +187,8 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
         const auto& b = line.chars[i + 1];
         const cv::Point2f d = b.quad.center() - a.quad.center();
         if (a.word != b.word || !(std::abs(d.dot(line.direction)) >= kStraddleSpacing * line.height)) continue;
-        const assemble::CropBox ba = assemble::crop_box(line, i, geometry.height_factor, aspect);
-        const assemble::CropBox bb = assemble::crop_box(line, i + 1, geometry.height_factor, aspect);
+        const assemble::CropBox ba = assemble::crop_box(line, i, frame);
+        const assemble::CropBox bb = assemble::crop_box(line, i + 1, frame);
         LabelledCrop c;
         c.box = ba;
         c.box.center = 0.5f * (ba.center + bb.center);
@@ -195,7 +201,9 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
     if (!done) {
       const std::size_t i = static_cast<std::size_t>(rng.integer(0, static_cast<int>(line.chars.size()) - 1));
       LabelledCrop c;
-      c.box = assemble::crop_box(line, i, geometry.height_factor * kZoomOut, aspect);
+      assemble::CropFrame zoomed = frame;
+      zoomed.height_factor *= kZoomOut;
+      c.box = assemble::crop_box(line, i, zoomed);
       c.kind = LabelledCrop::Kind::kZoomedOut;
       boxes.push_back(c.box);
       out.push_back(std::move(c));

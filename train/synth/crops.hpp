@@ -19,6 +19,8 @@ namespace ocr2s::synth {
 struct CropGeometry {
   cv::Size size{32, 32};       ///< crop size, pixels (classifier input)
   float height_factor = 1.3f;  ///< crop height / line height
+  bool by_char_width =
+      false;  ///< crop width follows the line's character width (assemble::CropFrame)
   /// Reject crops per character crop (rounded up per sample; 0 disables them).
   float reject_ratio = 0.25f;
 };
