@@ -242,9 +242,8 @@ struct Reader::Impl {
       assemble::mark_unsure(lines, graph, config.craft.confirm_threshold);
       std::vector<assemble::CropBox> boxes;
       for (const auto& line : lines) {
-        for (std::size_t i = 0; i < line.chars.size(); ++i) {
-          boxes.push_back(assemble::crop_box(line, i, spec.frame()));
-        }
+        const auto b = assemble::crop_boxes(line, spec.frame());
+        boxes.insert(boxes.end(), b.begin(), b.end());
       }
       layout.stop();
       StageClock cutting(t.crops_ms);

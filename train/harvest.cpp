@@ -51,10 +51,7 @@ HarvestImageResult harvest_image(const cv::Mat& image, const craft::ScoreMaps& m
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::vector<std::string> chars = utf8_split(strip_spaces(labels[i]));
     if (chars.size() != lines[i].chars.size()) continue;
-    std::vector<assemble::CropBox> boxes;
-    for (std::size_t j = 0; j < chars.size(); ++j) {
-      boxes.push_back(assemble::crop_box(lines[i], j, options.crop.frame()));
-    }
+    const auto boxes = assemble::crop_boxes(lines[i], options.crop.frame());
     auto crops = charcls::extract_crops_u8(gray, boxes, options.crop.size);
     for (std::size_t j = 0; j < chars.size(); ++j) {
       r.crops.push_back({chars[j], static_cast<int>(i), static_cast<int>(j), crops[j]});

@@ -74,9 +74,11 @@ constexpr double kMinSizeWeight = 0.05;
 // Two words may overlap along the line by at most this many line heights (boxes of
 // neighbouring words touch through detection noise, but interleaved words are two
 // lines, e.g. a superscript).
+constexpr double kMaxWordOverlap = 0.25;
+
+// --- crop geometry ------------------------------------------------------------
 // A character at least this many line heights tall counts in line_char_width.
 constexpr float kTallChar = 0.6f;
-constexpr double kMaxWordOverlap = 0.25;
 
 // One character's geometry in image pixels.
 struct Geom {
@@ -816,15 +818,17 @@ float line_char_width(const LayoutLine& line) {
   return static_cast<float>(median(widths));
 }
 
-CropBox crop_box(const LayoutLine& line, std::size_t i, const CropFrame& frame) {
-  if (i >= line.chars.size()) {
-    throw InputError("crop_box: character " + std::to_string(i) + " of a line of " +
-                     std::to_string(line.chars.size()));
-  }
-  return crop_box(line, line.chars[i].quad, frame);
+float crop_width_scale(const LayoutLine& line, const CropFrame& frame) {
+  if (!frame.by_char_width || !(line.height > 0.f)) return 1.f;
+  return std::clamp(line_char_width(line) / (kTypicalCharWidth * line.height), kMinCharWidthScale,
+                    kMaxCharWidthScale);
 }
 
-CropBox crop_box(const LayoutLine& line, const Quad& quad, const CropFrame& frame) {
+namespace {
+
+// crop_box with the line's crop_width_scale already known.
+CropBox scaled_crop_box(const LayoutLine& line, const Quad& quad, const CropFrame& frame,
+                        float width_scale) {
   // Along the line the crop is centred on the character; across it, on the line's
   // centre line, so that where a mark sits in the line ('.' low, '-' middle, '''
   // high) is what the classifier sees.
@@ -834,12 +838,30 @@ CropBox crop_box(const LayoutLine& line, const Quad& quad, const CropFrame& fram
   box.center = line.origin + line.direction * s;
   box.direction = line.direction;
   box.height = line.height * frame.height_factor;
-  box.width = box.height * frame.aspect;
-  if (frame.by_char_width && line.height > 0.f) {
-    box.width *= std::clamp(line_char_width(line) / (kTypicalCharWidth * line.height),
-                            kMinCharWidthScale, kMaxCharWidthScale);
-  }
+  box.width = box.height * frame.aspect * width_scale;
   return box;
+}
+
+}  // namespace
+
+CropBox crop_box(const LayoutLine& line, std::size_t i, const CropFrame& frame) {
+  if (i >= line.chars.size()) {
+    throw InputError("crop_box: character " + std::to_string(i) + " of a line of " +
+                     std::to_string(line.chars.size()));
+  }
+  return crop_box(line, line.chars[i].quad, frame);
+}
+
+CropBox crop_box(const LayoutLine& line, const Quad& quad, const CropFrame& frame) {
+  return scaled_crop_box(line, quad, frame, crop_width_scale(line, frame));
+}
+
+std::vector<CropBox> crop_boxes(const LayoutLine& line, const CropFrame& frame) {
+  const float scale = crop_width_scale(line, frame);
+  std::vector<CropBox> out;
+  out.reserve(line.chars.size());
+  for (const auto& c : line.chars) out.push_back(scaled_crop_box(line, c.quad, frame, scale));
+  return out;
 }
 
 std::array<CropBox, 4> nearby_views(const CropBox& box, float line_height) {

@@ -91,13 +91,21 @@ constexpr float kMaxCharWidthScale = 1.5f;
 /// decide it); kTypicalCharWidth × height for a line with fewer than three such.
 float line_char_width(const LayoutLine& line);
 
+/// The factor a line's crops are widened by: with frame.by_char_width,
+/// line_char_width over kTypicalCharWidth × height, clamped to
+/// [kMinCharWidthScale, kMaxCharWidthScale]; otherwise (or for a line of no
+/// height) 1.
+float crop_width_scale(const LayoutLine& line, const CropFrame& frame);
+
 /// Crop geometry of character i of a line: height = line height ×
-/// frame.height_factor, width = height × frame.aspect (× the line's character
-/// width scale with frame.by_char_width).
+/// frame.height_factor, width = height × frame.aspect × crop_width_scale.
 CropBox crop_box(const LayoutLine& line, std::size_t i, const CropFrame& frame);
 /// The same for a quad that is not (yet) one of the line's characters (a union of
 /// two, see merge_splits).
 CropBox crop_box(const LayoutLine& line, const Quad& quad, const CropFrame& frame);
+/// crop_box of every character of a line, in order (the line's width scale
+/// measured once).
+std::vector<CropBox> crop_boxes(const LayoutLine& line, const CropFrame& frame);
 
 /// Four views near a character's crop, for ClassifierConfig::reread_below: the
 /// box shifted by ∓kViewShift line heights along its direction, then scaled by

@@ -73,10 +73,9 @@ int run(const Options& o) {
   std::vector<assemble::CropBox> boxes;
   std::vector<int> row_of;
   for (std::size_t li = 0; li < lines.size(); ++li) {
-    for (std::size_t i = 0; i < lines[li].chars.size(); ++i) {
-      boxes.push_back(assemble::crop_box(lines[li], i, spec.frame()));
-      row_of.push_back(static_cast<int>(li));
-    }
+    const auto b = assemble::crop_boxes(lines[li], spec.frame());
+    boxes.insert(boxes.end(), b.begin(), b.end());
+    row_of.insert(row_of.end(), b.size(), static_cast<int>(li));
   }
   const auto crops = charcls::extract_crops_u8(charcls::to_gray8(image), boxes, spec.size);
   if (!crops.empty()) {

@@ -482,11 +482,19 @@ TEST_CASE("crop_box by character width: the crop widens with the line's characte
     // degree, which a narrow character's height turns into up to 5 % of width.)
     CHECK(line_char_width(line) == Approx(w * line.height).epsilon(0.05));
     const float scale = std::clamp(w / kTypicalCharWidth, kMinCharWidthScale, kMaxCharWidthScale);
+    CHECK(crop_width_scale(line, by_width) == Approx(scale).epsilon(0.05));
+    CHECK(crop_width_scale(line, plain) == 1.f);
+    const auto all = crop_boxes(line, by_width);
+    REQUIRE(all.size() == line.chars.size());
     for (std::size_t i = 0; i < line.chars.size(); ++i) {
       const CropBox a = crop_box(line, i, plain), b = crop_box(line, i, by_width);
       CHECK(b.height == Approx(a.height));
       CHECK(b.width == Approx(a.width * scale).epsilon(0.05));
       CHECK(dist(a.center, b.center) < 1e-4f);
+      // The whole line at once: the same boxes.
+      CHECK(all[i].width == b.width);
+      CHECK(all[i].height == b.height);
+      CHECK(all[i].center == b.center);
     }
   }
   // Fewer than three characters of full height: the typical width, so the crop

@@ -75,10 +75,7 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
   std::vector<LabelledCrop> out;
   if (s.image.empty()) return out;
   const cv::Mat gray = charcls::to_gray8(s.image);
-  const assemble::CropFrame frame{
-      geometry.height_factor,
-      static_cast<float>(geometry.size.width) / static_cast<float>(geometry.size.height),
-      geometry.by_char_width};
+  const assemble::CropFrame frame = geometry.frame();
   Rng rng(splitmix64(seed ^ 0xC2B2AE3D27D4EB4Full));
 
   std::vector<assemble::LayoutLine> lines;
@@ -111,10 +108,11 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
       continue;
     }
     lines.push_back(assemble::make_line(quads, words));
+    const std::vector<assemble::CropBox> char_boxes = assemble::crop_boxes(lines.back(), frame);
     for (std::size_t i = 0; i < la.chars.size(); ++i) {
       LabelledCrop c;
       c.label = la.chars[i].label;
-      c.box = assemble::crop_box(lines.back(), i, frame);
+      c.box = char_boxes[i];
       c.line = static_cast<int>(li);
       c.index = static_cast<int>(i);
       boxes.push_back(c.box);
@@ -138,8 +136,7 @@ std::vector<LabelledCrop> sample_line_crops(const Sample& s, const CropGeometry&
     const auto& line = lines[rng.pick(nonempty)];
     const float h = line.height * geometry.height_factor * static_cast<float>(rng.uniform(0.8, 1.25));
     // The line's own crop aspect (its character width scale included).
-    const assemble::CropBox line_box = assemble::crop_box(line, 0, frame);
-    const float aspect = line_box.width / line_box.height;
+    const float aspect = frame.aspect * assemble::crop_width_scale(line, frame);
     // Cycle through the kinds so each is represented; fall back to zoomed-out
     // crops when a sample has no distractor, no free background or no pair of
     // neighbours far enough apart.

@@ -19,10 +19,14 @@ namespace ocr2s::synth {
 struct CropGeometry {
   cv::Size size{32, 32};       ///< crop size, pixels (classifier input)
   float height_factor = 1.3f;  ///< crop height / line height
-  bool by_char_width =
-      false;  ///< crop width follows the line's character width (assemble::CropFrame)
+  /// Crop width follows the line's character width (assemble::CropFrame).
+  bool by_char_width = false;
   /// Reject crops per character crop (rounded up per sample; 0 disables them).
   float reject_ratio = 0.25f;
+  assemble::CropFrame frame() const {
+    return {height_factor, static_cast<float>(size.width) / static_cast<float>(size.height),
+            by_char_width};
+  }
 };
 
 /// One crop. `label` is one UTF-8 code point, or empty for the reject class
