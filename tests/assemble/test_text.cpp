@@ -318,7 +318,7 @@ TEST_CASE("verify: whitespace-insensitive alignment by edit distance", "[assembl
   CHECK_FALSE(marked.passed);
 }
 
-TEST_CASE("mark_unsure: weak detections are read but flagged; a line of them alone is dropped",
+TEST_CASE("mark_unsure: weak detections are read but flagged, a line of them alone is dropped",
           "[assemble]") {
   // Two lines: one of confident characters with a weak one in the middle, one of
   // weak characters only.

@@ -302,7 +302,8 @@ TEST_CASE("classifier: missing, corrupt and foreign files are ModelErrors naming
   CHECK_THROWS_AS(Classifier(cfg), ModelError);
 }
 
-TEST_CASE("classifier: batching in chunks gives the same rows; bad crops are InputErrors", "[charcls]") {
+TEST_CASE("classifier: batching in chunks gives the same rows, bad crops are InputErrors",
+          "[charcls]") {
   ClassifierModel m = random_model({"0", "1", "2", "X"}, 5);
   const std::string path = temp_path("batch.pt");
   save_classifier_model(m, path);

@@ -126,7 +126,8 @@ TEST_CASE("TorchScript detectors that break the output contract at load time", "
   }
 }
 
-TEST_CASE("model faults that only a read exposes are ModelErrors; the reader stays usable", "[reader]") {
+TEST_CASE("model faults that only a read exposes are ModelErrors, the reader stays usable",
+          "[reader]") {
   ocr2s::ReaderConfig c = ocr2s_test::stub_config();
   const cv::Mat small(40, 40, CV_8UC3, cv::Scalar(200, 200, 200));  // padded to 64×64: the probe's height
   const cv::Mat label = squares();                                   // padded to 320×96: raises

@@ -130,7 +130,8 @@ TEST_CASE("hostile images: empty, 1x1 and 1x100000 strips", "[reader]") {
   }
 }
 
-TEST_CASE("hostile pixel types: 16-bit, float, RGBA and CMYK read; others are InputErrors", "[reader]") {
+TEST_CASE("hostile pixel types: 16-bit, float, RGBA and CMYK read, others are InputErrors",
+          "[reader]") {
   const bool shipped = GENERATE(false, true);
   INFO((shipped ? "shipped models" : "stub models"));
   const auto& reader = reader_for(shipped);
@@ -203,7 +204,8 @@ TEST_CASE("hostile pixel types: 16-bit, float, RGBA and CMYK read; others are In
   }
 }
 
-TEST_CASE("a 12000x12000 image is scaled before the network; memory growth stays bounded", "[reader]") {
+TEST_CASE("a 12000x12000 image is scaled before the network, memory growth stays bounded",
+          "[reader]") {
   const bool shipped = GENERATE(false, true);
   INFO((shipped ? "shipped models" : "stub models"));
   const auto& reader = reader_for(shipped);
@@ -255,7 +257,7 @@ TEST_CASE("ROIs at the int limits are clipped or refused, never overflow", "[rea
   check_valid(reader.read(m, o), m);
 }
 
-TEST_CASE("read_batch with one bad image is an InputError; the reader stays usable", "[reader]") {
+TEST_CASE("read_batch with one bad image is an InputError, the reader stays usable", "[reader]") {
   const bool shipped = GENERATE(false, true);
   INFO((shipped ? "shipped models" : "stub models"));
   const auto& reader = reader_for(shipped);

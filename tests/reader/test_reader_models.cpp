@@ -66,7 +66,7 @@ TEST_CASE("a blank image reads as no text", "[reader]") {
   CHECK(r.image_size == blank.size());
 }
 
-TEST_CASE("read_batch equals read per image; inputs are not modified", "[reader]") {
+TEST_CASE("read_batch equals read per image, inputs are not modified", "[reader]") {
   const auto& reader = shared_reader();
   const auto images = ocr2s_test::sample_images(/*count=*/6, /*seed=*/777);
   std::vector<cv::Mat> mats;
@@ -287,7 +287,7 @@ TEST_CASE("only doubtful characters are read again from nearby views", "[reader]
   CHECK(changed > 0);
 }
 
-TEST_CASE("a read times its stages; their sum is within the call's own time", "[reader]") {
+TEST_CASE("a read times its stages, their sum is within the call's own time", "[reader]") {
   const auto& reader = shared_reader();
   const auto images = ocr2s_test::sample_images(/*count=*/4, /*seed=*/31);
   auto check_stages = [](const ocr2s::ReadTiming& t) {

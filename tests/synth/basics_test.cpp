@@ -263,7 +263,9 @@ TEST_CASE("line crops by character width: each character's crop is its line's cr
   CHECK(non_square > 0);  // the lines' character widths do differ
 }
 
-TEST_CASE("line crops sit on their characters; background rejects touch none; straddles sit between", "[synth]") {
+TEST_CASE(
+    "line crops sit on their characters, background rejects touch none, straddles sit between",
+    "[synth]") {
   Generator g(SynthConfig{}, 31);
   CropGeometry geo;
   int n_background = 0, n_straddle = 0;

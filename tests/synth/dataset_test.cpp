@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -41,7 +42,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("export: identical bytes for 1 and 3 threads; formats consistent", "[synth]") {
+TEST_CASE("export: identical bytes for 1 and 3 threads, formats consistent", "[synth]") {
   ExportOptions o;
   o.count = 14;
   o.seed = 77;
@@ -69,10 +70,11 @@ TEST_CASE("export: identical bytes for 1 and 3 threads; formats consistent", "[s
   }
   CHECK(fs::exists(a / "preview.png"));
 
-  // labels.tsv: header, one row per image in order, three columns.
+  // labels.tsv: header, one row per image in order, four columns (the last the
+  // weakest character's legibility to one decimal).
   const auto tsv = lines_of(slurp(a / "labels.tsv"));
   REQUIRE(tsv.size() == o.count + 1);
-  CHECK(tsv[0] == "image\ttext\tstyle");
+  CHECK(tsv[0] == "image\ttext\tstyle\tlegibility");
   const auto anns = read_annotations((a / "annotations.jsonl").string());
   REQUIRE(anns.size() == o.count);
   std::size_t n_chars = 0, n_dot = 0;
@@ -84,7 +86,10 @@ TEST_CASE("export: identical bytes for 1 and 3 threads; formats consistent", "[s
     CHECK(img.size() == an.size);
     std::string text;
     for (std::size_t l = 0; l < an.lines.size(); ++l) text += (l ? "\\n" : "") + an.lines[l].text;
-    CHECK(tsv[i + 1] == an.image + "\t" + text + "\t" + an.style);
+    const std::string first3 = an.image + "\t" + text + "\t" + an.style + "\t";
+    REQUIRE(tsv[i + 1].size() > first3.size());
+    CHECK(tsv[i + 1].compare(0, first3.size(), first3) == 0);
+    CHECK(std::regex_match(tsv[i + 1].substr(first3.size()), std::regex("[0-9]+\\.[0-9]")));
     CHECK(parse_style(an.style).has_value());
     for (const auto& l : an.lines) {
       n_chars += l.chars.size();

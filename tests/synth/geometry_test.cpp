@@ -38,7 +38,7 @@ double other_inside(const CharInk& other, const Quad& q) { return ink_inside(oth
 
 }  // namespace
 
-TEST_CASE("every character's ink lies in its quad; no quad holds a neighbour's ink", "[synth]") {
+TEST_CASE("every character's ink lies in its quad, no quad holds a neighbour's ink", "[synth]") {
   // Tolerances.
   //  * Own ink: >= 98% of each character's ink weight (the brief's bar). Cells are
   //    the ink's own bounds on the plane; what can fall outside is the bilinear

@@ -63,7 +63,7 @@ TEST_CASE("marks_zero: dotted and slashed zeros against plain rings", "[synth]")
   }
 }
 
-TEST_CASE("no O where the zero is marked; O stays where it is a ring of its own", "[synth]") {
+TEST_CASE("no O where the zero is marked, O stays where it is a ring of its own", "[synth]") {
   // Before this rule, 16 of eval1000's lines in DejaVu Sans Mono Bold alone
   // carried an O, and 45 of the 50 Os of the four marked text faces were read as 0.
   SynthConfig cfg;

@@ -131,7 +131,7 @@ TEST_CASE("patches: targets follow the augmented characters", "[train][detector]
   CHECK(cv::norm(p.region, t.region, cv::NORM_INF) == 0.0);
 }
 
-TEST_CASE("dataset: reads a synth folder; a missing image is an InputError", "[train][detector]") {
+TEST_CASE("dataset: reads a synth folder, a missing image is an InputError", "[train][detector]") {
   const fs::path dir = fs::temp_directory_path() / "ocr2s_test_detector_ds";
   fs::remove_all(dir);
   fs::create_directories(dir / "images");
@@ -188,7 +188,7 @@ TEST_CASE("character matching: greedy one-to-one at IoU >= 0.5", "[train][detect
   CHECK(r.fn == 1);
 }
 
-TEST_CASE("training: a few steps lower the loss; resuming is exact", "[train][detector]") {
+TEST_CASE("training: a few steps lower the loss, resuming is exact", "[train][detector]") {
   ocr2s::set_compute_threads(1);
   TrainDetectorOptions o;
   o.batch = 4;
