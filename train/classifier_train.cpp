@@ -182,8 +182,8 @@ struct ClassifierTrainer::Impl {
   std::discrete_distribution<int> class_dist;  // over `classes`
   ClassifierModel model;
   std::vector<double> prior;                   // class frequencies of the pool (add-one)
-  std::optional<ClassifierModel> teacher;      // o.teacher, loaded
-  torch::Tensor teacher_adjust;                // its logit adjustment, [1, C], to take off
+  std::vector<ClassifierModel> teachers;       // o.teachers, loaded
+  std::vector<torch::Tensor> teacher_adjust;   // each one's logit adjustment, [1, C], to take off
   // Fine-tuning: the base's logit adjustment, kept out of the bias while training
   // and added to the logits when evaluating and to the bias when saving.
   std::vector<float> pending;
@@ -271,27 +271,26 @@ ClassifierTrainer::ClassifierTrainer(TrainClassifierOptions options, assemble::C
     if (m.o.hidden >= 0) arch.hidden = m.o.hidden;
     m.model = charcls::make_classifier_model(m.charset, m.o.crop, arch);
   }
-  if (!m.o.teacher.empty()) {
-    m.teacher = charcls::load_classifier_model(m.o.teacher);
-    if (m.teacher->charset.labels != m.charset.labels) {
-      throw InputError("classifier training: teacher " + m.o.teacher +
+  if (!m.o.teachers.empty() && (!(m.o.distill_weight >= 0.f && m.o.distill_weight <= 1.f) ||
+                                !(m.o.distill_temperature > 0.f))) {
+    throw InputError(
+        "classifier training: distillation weight must lie in [0, 1] and temperature be > 0");
+  }
+  for (const std::string& path : m.o.teachers) {
+    ClassifierModel t = charcls::load_classifier_model(path);
+    if (t.charset.labels != m.charset.labels) {
+      throw InputError("classifier training: teacher " + path +
                        " has another charset than the model it teaches (class for class)");
     }
-    if (m.teacher->crop.size != m.model.crop.size ||
-        m.teacher->crop.height_factor != m.model.crop.height_factor ||
-        m.teacher->crop.by_char_width != m.model.crop.by_char_width) {
-      throw InputError("classifier training: teacher " + m.o.teacher +
-                       " reads another crop geometry");
+    if (t.crop.size != m.model.crop.size || t.crop.height_factor != m.model.crop.height_factor ||
+        t.crop.by_char_width != m.model.crop.by_char_width) {
+      throw InputError("classifier training: teacher " + path + " reads another crop geometry");
     }
-    if (!(m.o.distill_weight >= 0.f && m.o.distill_weight <= 1.f) ||
-        !(m.o.distill_temperature > 0.f)) {
-      throw InputError(
-          "classifier training: distillation weight must lie in [0, 1] and temperature be > 0");
-    }
-    std::vector<float> adjust = m.teacher->logit_adjust;
+    std::vector<float> adjust = t.logit_adjust;
     adjust.resize(static_cast<std::size_t>(m.charset.num_classes()), 0.f);
-    m.teacher_adjust = torch::tensor(adjust).unsqueeze(0);
-    m.teacher->net->eval();
+    m.teacher_adjust.push_back(torch::tensor(adjust).unsqueeze(0));
+    t.net->eval();
+    m.teachers.push_back(std::move(t));
   }
   m.model.train_seed = static_cast<std::int64_t>(m.o.seed);
   m.model.train_command = m.o.command;
@@ -366,12 +365,16 @@ float ClassifierTrainer::step() {
   m.model.net->train();
   const torch::Tensor logits = m.model.net->forward(x);
   torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-  if (m.teacher) {
+  if (!m.teachers.empty()) {
     torch::Tensor soft;
     {
       torch::NoGradGuard no_grad;
-      soft = torch::softmax(
-          (m.teacher->net->forward(x) - m.teacher_adjust) / m.o.distill_temperature, 1);
+      for (std::size_t i = 0; i < m.teachers.size(); ++i) {
+        const torch::Tensor p = torch::softmax(
+            (m.teachers[i].net->forward(x) - m.teacher_adjust[i]) / m.o.distill_temperature, 1);
+        soft = i == 0 ? p : soft + p;
+      }
+      soft = soft / static_cast<double>(m.teachers.size());
     }
     const double t = m.o.distill_temperature, w = m.o.distill_weight;
     const torch::Tensor kl = torch::nn::functional::kl_div(

@@ -39,13 +39,14 @@ struct TrainClassifierOptions {
   int replay_images = 1500;
   bool charset_given = false;  ///< set when --charset was passed (union with the base)
   // ---- distillation ----
-  /// A trained model to learn from as well as from the labels (knowledge
+  /// Trained models to learn from as well as from the labels (knowledge
   /// distillation, Hinton et al. 2015): the loss is (1 − w)·cross-entropy +
-  /// w·T²·KL(teacher ‖ student), both softened by T, the teacher seeing the same
-  /// augmented crops. Its charset must be the student's, class for class; its
-  /// logit adjustment is taken off, so it teaches the class-balanced scores the
-  /// student learns. Empty: none.
-  std::string teacher;
+  /// w·T²·KL(teacher ‖ student), both softened by T, the teachers seeing the same
+  /// augmented crops. Several teachers teach as one ensemble: the mean of their
+  /// softened probabilities. Each one's charset must be the student's, class for
+  /// class, and its crop geometry the student's; its logit adjustment is taken
+  /// off, so it teaches the class-balanced scores the student learns. Empty: none.
+  std::vector<std::string> teachers;
   float distill_weight = 0.5f;      ///< w
   float distill_temperature = 2.f;  ///< T
   // ---- model ----

@@ -32,9 +32,10 @@ std::string command_line(const train::TrainClassifierOptions& o) {
   }
   if (o.base.empty() && o.hidden >= 0) s << " --hidden " << o.hidden;
   if (o.base.empty() && o.crop.by_char_width) s << " --crop-by-char-width";
-  if (!o.teacher.empty()) {
-    s << " --teacher " << o.teacher << " --distill-weight " << o.distill_weight
-      << " --distill-temperature " << o.distill_temperature;
+  if (!o.teachers.empty()) {
+    for (const auto& t : o.teachers) s << " --teacher " << t;
+    s << " --distill-weight " << o.distill_weight << " --distill-temperature "
+      << o.distill_temperature;
   }
   s << " --out " << o.out;
   if (o.epochs > 0) {
@@ -88,9 +89,12 @@ const Registrar kTrainClassifier(
           ->check(CLI::Range(0, 10000000))
           ->capture_default_str();
       app.add_option(
-          "--teacher", o->teacher,
-          "Also learn from this trained model's softened outputs (knowledge distillation; same "
-          "charset and crop geometry)");
+             "--teacher", o->teachers,
+             "Also learn from this trained model's softened outputs (knowledge distillation; same "
+             "charset and crop geometry). Repeat it to learn from several models as one ensemble "
+             "(the mean of their outputs)")
+          ->take_all()
+          ->allow_extra_args(false);
       app.add_option("--distill-weight", o->distill_weight,
                      "Weight of the teacher's term in the loss, 0-1")
           ->check(CLI::Range(0.0, 1.0))

@@ -366,7 +366,7 @@ TEST_CASE("classifier training: a student learns from a teacher's outputs", "[tr
   TrainClassifierOptions so = o;
   so.seed = 4;
   so.channels = {8, 16, 24};
-  so.teacher = dir + "/teacher.pt";
+  so.teachers = {dir + "/teacher.pt"};
   so.distill_weight = 1.f;
   ClassifierTrainer student(so, cs, wrong);
   const ClassifierEval before = student.evaluate(val);
@@ -380,8 +380,42 @@ TEST_CASE("classifier training: a student learns from a teacher's outputs", "[tr
   assemble::Charset other = cs;
   other.labels.back() = "Y";
   CHECK_THROWS_AS(ClassifierTrainer(so, other, drawn_samples(other.labels, 4, 1)), InputError);
-  so.teacher = dir + "/missing.pt";
+  so.teachers = {dir + "/missing.pt"};
   CHECK_THROWS_AS(ClassifierTrainer(so, cs, train), ModelError);
+}
+
+TEST_CASE("classifier training: several teachers teach the mean of their outputs", "[train]") {
+  assemble::Charset cs;
+  cs.labels = kFiveGlyphs;
+  const auto train = drawn_samples(cs.labels, 40, 1);
+  auto val = drawn_samples(cs.labels, 20, 2);
+  auto wrong = train, wrong_val = val;
+  for (auto& s : wrong) s.label = (s.label + 1) % cs.num_classes();
+  for (auto& s : wrong_val) s.label = (s.label + 1) % cs.num_classes();
+  const TrainClassifierOptions o = quick_options();
+  const std::string dir = temp_dir("distill2");
+  // One teacher learns the true classes, the other the rotation by one.
+  ClassifierTrainer right(o, cs, train), rotated(o, cs, wrong);
+  for (int i = 0; i < 60; ++i) right.step(), rotated.step();
+  right.save(dir + "/right.pt");
+  rotated.save(dir + "/rotated.pt");
+
+  // Taught by both alone, the student splits its belief between the two
+  // readings of each crop: neither set of labels is far more probable than the
+  // other, and both are far more probable than under a uniform guess (ln 6 ≈
+  // 1.79 nats); one teacher alone would leave the other reading near 0.
+  TrainClassifierOptions so = o;
+  so.seed = 5;
+  so.steps = 80;
+  so.teachers = {dir + "/right.pt", dir + "/rotated.pt"};
+  so.distill_weight = 1.f;
+  ClassifierTrainer student(so, cs, train);
+  for (int i = 0; i < 80; ++i) student.step();
+  const double nll_right = student.evaluate(val).nll, nll_rotated = student.evaluate(wrong_val).nll;
+  INFO("student NLL on the true labels " << nll_right << ", on the rotated ones " << nll_rotated);
+  CHECK(nll_right < 1.2);
+  CHECK(nll_rotated < 1.2);
+  CHECK(std::abs(nll_right - nll_rotated) < 0.5);
 }
 
 TEST_CASE("classifier training: faint crops are drawn more often within their class", "[train]") {
