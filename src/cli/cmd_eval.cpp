@@ -33,8 +33,26 @@ struct Options {
   std::string out;
   std::string gallery;
   int gallery_max = 200;
+  bool formats = false;
   ReaderOptions reader;
 };
+
+// The pattern of a row's `format` column: its lines' formats as alternatives
+// (ReadOptions::pattern holds every line to one pattern); empty when it has none.
+std::string row_pattern(const std::string& format) {
+  std::vector<std::string> alts;
+  std::size_t start = 0;
+  while (start <= format.size()) {
+    const std::size_t end = std::min(format.find('\n', start), format.size());
+    const std::string f = format.substr(start, end - start);
+    if (!f.empty() && std::find(alts.begin(), alts.end(), f) == alts.end()) alts.push_back(f);
+    start = end + 1;
+  }
+  if (alts.size() <= 1) return alts.empty() ? std::string() : alts[0];
+  std::string p = "(";
+  for (std::size_t i = 0; i < alts.size(); ++i) p += (i ? "|" : "") + alts[i];
+  return p + ")";
+}
 
 // Per-image outcome at the confidence gate.
 struct Outcome {
@@ -115,6 +133,13 @@ int run(const Options& o) {
   if (rows.empty()) throw InputError(o.labels + ": no rows");
   Reader reader(o.reader.config());
   const ReadOptions ro = o.reader.read_options();
+  if (o.formats) {
+    if (!ro.pattern.empty()) throw InputError("eval: --formats and --pattern exclude each other");
+    if (std::none_of(rows.begin(), rows.end(),
+                     [](const LabelRow& r) { return !r.format.empty(); })) {
+      throw InputError(o.labels + ": --formats needs a 'format' column (ocr2s synth writes one)");
+    }
+  }
 
   std::vector<Outcome> outcomes(rows.size());
   std::vector<std::string> texts(rows.size());
@@ -127,7 +152,9 @@ int run(const Options& o) {
       try {
         const cv::Mat image = load_image(rows[i].path);
         const auto a = std::chrono::steady_clock::now();
-        const ReadResult r = reader.read(image, ro);
+        ReadOptions mine = ro;
+        if (o.formats) mine.pattern = row_pattern(rows[i].format);
+        const ReadResult r = reader.read(image, mine);
         const auto b = std::chrono::steady_clock::now();
         outcomes[i] = score(rows[i].text, &r);
         outcomes[i].ms = std::chrono::duration<double, std::milli>(b - a).count();
@@ -239,8 +266,9 @@ int run(const Options& o) {
     }
   }
   if (!o.out.empty()) {
-    nlohmann::json j = {{"labels", o.labels}, {"all", all.json()}, {"p50_ms", p50}, {"p95_ms", p95},
-                        {"images_per_s", rows.size() / std::max(wall, 1e-9)}};
+    nlohmann::json j = {{"labels", o.labels}, {"formats", o.formats},
+                        {"all", all.json()},  {"p50_ms", p50},
+                        {"p95_ms", p95},      {"images_per_s", rows.size() / std::max(wall, 1e-9)}};
     for (const auto& [name, mean] : stage_mean) j["stage_ms_mean"][name] = mean;
     for (const auto& [name, t] : by_style) j["styles"][name] = t.json();
     for (std::size_t b = 0; b < bands.size(); ++b) {
@@ -258,6 +286,9 @@ const Registrar kEval("eval", "Measure accuracy against a labels.tsv", [](CLI::A
   app.add_option("-j,--threads", o->threads, "Worker threads")->check(CLI::Range(1, 256));
   app.add_option("-o,--out", o->out, "Also write the figures as JSON to FILE");
   app.add_option("--gallery", o->gallery, "Write a failure gallery (overlays + index.html) to DIR");
+  app.add_flag("--formats", o->formats,
+               "Read each image with its row's 'format' column as the pattern (its lines' formats "
+               "as alternatives), as a station configured for that code reads it");
   o->reader.add_to(app);
   return [o]() { return run(*o); };
 });

@@ -30,12 +30,13 @@ std::vector<LabelRow> read_labels(const std::string& path) {
   std::string line;
   if (!std::getline(in, line)) throw InputError(path + ": empty labels file (a header row is required)");
   const auto head = split_tabs(line);
-  int ci = -1, ct = -1, cs = -1, cl = -1;
+  int ci = -1, ct = -1, cs = -1, cl = -1, cf = -1;
   for (int i = 0; i < static_cast<int>(head.size()); ++i) {
     if (head[i] == "image") ci = i;
     if (head[i] == "text") ct = i;
     if (head[i] == "style") cs = i;
     if (head[i] == "legibility") cl = i;
+    if (head[i] == "format") cf = i;
   }
   if (ci < 0 || ct < 0) throw InputError(path + ": header row must name the columns 'image' and 'text'");
   const auto base = std::filesystem::path(path).parent_path();
@@ -63,6 +64,7 @@ std::vector<LabelRow> read_labels(const std::string& path) {
                          "\" is not a number");
       }
     }
+    if (cf >= 0 && cf < static_cast<int>(f.size())) r.format = unescape_lines(f[cf]);
     rows.push_back(std::move(r));
   }
   return rows;

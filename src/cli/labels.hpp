@@ -16,11 +16,14 @@ struct LabelRow {
   /// The `legibility` column (synth's weakest character's contrast-to-noise
   /// ratio); NaN when the file has none or the field is empty.
   float legibility = std::numeric_limits<float>::quiet_NaN();
+  /// The `format` column (synth's per-line formats as patterns, lines joined by
+  /// '\n' as the text's are); empty when the file has none.
+  std::string format;
 };
 
 /// Reads a labels.tsv; columns are found by the header names `image`, `text` and
-/// optionally `style` and `legibility`; others are ignored. Throws InputError naming the file and
-/// line on malformed rows.
+/// optionally `style`, `legibility` and `format`; others are ignored. Throws InputError naming the
+/// file and line on malformed rows.
 std::vector<LabelRow> read_labels(const std::string& path);
 
 }  // namespace ocr2s::cli

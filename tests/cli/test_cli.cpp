@@ -142,7 +142,7 @@ TEST_CASE("eval: figures by legibility from a synth folder's labels.tsv", "[cli]
   REQUIRE(sh(kCli + " synth --out " + dir.string() + " --count 6 --seed 78 > /dev/null 2>&1") == 0);
   const auto rows = lines_of(dir / "labels.tsv");
   REQUIRE(rows.size() == 7);
-  CHECK(rows[0] == "image\ttext\tstyle\tlegibility");
+  CHECK(rows[0] == "image\ttext\tstyle\tlegibility\tformat");
   const fs::path json = dir / "eval.json";
   REQUIRE(sh(kCli + " eval --labels " + (dir / "labels.tsv").string() + " --out " + json.string() +
              " > /dev/null") == 0);
@@ -155,6 +155,23 @@ TEST_CASE("eval: figures by legibility from a synth folder's labels.tsv", "[cli]
   // A value that is not a number is an error naming the line, not a silent NaN.
   std::ofstream(dir / "bad.tsv") << "image\ttext\tlegibility\nimages/000000.png\tX\tfaint\n";
   CHECK(sh(kCli + " eval --labels " + (dir / "bad.tsv").string() + " > /dev/null 2>&1") != 0);
+
+  // --formats reads each image with its row's formats as the pattern; it needs
+  // the column, and a --pattern of its own is refused.
+  const fs::path fjson = dir / "eval_formats.json";
+  REQUIRE(sh(kCli + " eval --formats --labels " + (dir / "labels.tsv").string() + " --out " +
+             fjson.string() + " > /dev/null") == 0);
+  std::ifstream fin(fjson);
+  const auto f = nlohmann::json::parse(fin);
+  CHECK(f["formats"] == true);
+  CHECK(f["all"]["images"] == 6);
+  CHECK(f["all"]["failed"] == 0);
+  CHECK(j["formats"] == false);
+  std::ofstream(dir / "plain.tsv") << "image\ttext\nimages/000000.png\tX\n";
+  CHECK(sh(kCli + " eval --formats --labels " + (dir / "plain.tsv").string() +
+           " > /dev/null 2>&1") != 0);
+  CHECK(sh(kCli + " eval --formats --pattern '\\d+' --labels " + (dir / "labels.tsv").string() +
+           " > /dev/null 2>&1") != 0);
 }
 
 TEST_CASE("read --resume after kill -9 finishes with every image exactly once", "[cli]") {

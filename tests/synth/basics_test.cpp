@@ -173,17 +173,22 @@ TEST_CASE("JSON Lines annotations round-trip", "[synth]") {
 }
 
 TEST_CASE("labels.tsv rows", "[synth]") {
-  CHECK(labels_tsv_header() == "image\ttext\tstyle\tlegibility");
+  CHECK(labels_tsv_header() == "image\ttext\tstyle\tlegibility\tformat");
   Sample s;
   s.style = Style::kDotMatrix;
-  s.lines.push_back({"LOT 42", {}, ""});
-  s.lines.push_back({"A\\B", {}, ""});
+  s.lines.push_back({"LOT 42", {}, "", ""});
+  s.lines.push_back({"A\\B", {}, "", ""});
   CHECK(labels_tsv_row("images/000000.png", s) ==
-        "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix\t");
+        "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix\t\t");
   s.lines[0].chars.push_back({"L", {}, 9.5f});
   s.lines[1].chars.push_back({"A", {}, 7.26f});  // the weakest character is reported
   CHECK(labels_tsv_row("images/000000.png", s) ==
-        "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix\t7.3");
+        "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix\t7.3\t");
+  // Formats are joined and escaped as the text is: "LOT\d{2}" and "\u\\\u".
+  s.lines[0].format = "LOT\\d{2}";
+  s.lines[1].format = "\\u\\\\\\u";
+  CHECK(labels_tsv_row("images/000000.png", s) ==
+        "images/000000.png\tLOT 42\\nA\\\\B\tdotmatrix\t7.3\tLOT\\\\d{2}\\n\\\\u\\\\\\\\\\\\u");
 }
 
 TEST_CASE("crop folder names", "[synth]") {

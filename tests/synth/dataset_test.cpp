@@ -70,11 +70,12 @@ TEST_CASE("export: identical bytes for 1 and 3 threads, formats consistent", "[s
   }
   CHECK(fs::exists(a / "preview.png"));
 
-  // labels.tsv: header, one row per image in order, four columns (the last the
-  // weakest character's legibility to one decimal).
+  // labels.tsv: header, one row per image in order, five columns (the weakest
+  // character's legibility to one decimal, then the lines' formats as the
+  // annotations record them, escaped as the text is).
   const auto tsv = lines_of(slurp(a / "labels.tsv"));
   REQUIRE(tsv.size() == o.count + 1);
-  CHECK(tsv[0] == "image\ttext\tstyle\tlegibility");
+  CHECK(tsv[0] == "image\ttext\tstyle\tlegibility\tformat");
   const auto anns = read_annotations((a / "annotations.jsonl").string());
   REQUIRE(anns.size() == o.count);
   std::size_t n_chars = 0, n_dot = 0;
@@ -89,7 +90,18 @@ TEST_CASE("export: identical bytes for 1 and 3 threads, formats consistent", "[s
     const std::string first3 = an.image + "\t" + text + "\t" + an.style + "\t";
     REQUIRE(tsv[i + 1].size() > first3.size());
     CHECK(tsv[i + 1].compare(0, first3.size(), first3) == 0);
-    CHECK(std::regex_match(tsv[i + 1].substr(first3.size()), std::regex("[0-9]+\\.[0-9]")));
+    std::string formats;
+    for (std::size_t l = 0; l < an.lines.size(); ++l) {
+      REQUIRE_FALSE(an.lines[l].format.empty());
+      for (const char ch : an.lines[l].format)
+        formats += ch == '\\' ? std::string("\\\\") : std::string(1, ch);
+      if (l + 1 < an.lines.size()) formats += "\\n";
+    }
+    const std::string rest = tsv[i + 1].substr(first3.size());
+    const std::size_t tab = rest.find('\t');
+    REQUIRE(tab != std::string::npos);
+    CHECK(std::regex_match(rest.substr(0, tab), std::regex("[0-9]+\\.[0-9]")));
+    CHECK(rest.substr(tab + 1) == formats);
     CHECK(parse_style(an.style).has_value());
     for (const auto& l : an.lines) {
       n_chars += l.chars.size();

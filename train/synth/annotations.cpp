@@ -57,6 +57,7 @@ std::string to_jsonl(const Annotation& a) {
     for (const auto& c : l.chars) chars.push_back(json{{"c", c.label}, {"quad", quad_json(c.quad)}});
     jl["chars"] = std::move(chars);
     if (!l.font.empty()) jl["font"] = l.font;
+    if (!l.format.empty()) jl["format"] = l.format;
     lines.push_back(std::move(jl));
   }
   j["lines"] = std::move(lines);
@@ -84,6 +85,7 @@ Annotation annotation_from_json(std::string_view line) {
       LineAnn l;
       l.text = jl.at("text").get<std::string>();
       l.font = jl.value("font", std::string());
+      l.format = jl.value("format", std::string());
       for (const auto& jc : jl.at("chars")) {
         CharAnn c;
         c.label = jc.at("c").get<std::string>();
@@ -130,7 +132,7 @@ Annotation make_annotation(const Sample& s, std::string image) {
 }
 
 std::string labels_tsv_header() {
-  return "image\ttext\tstyle\tlegibility";
+  return "image\ttext\tstyle\tlegibility\tformat";
 }
 
 std::string escape_tsv_text(const std::vector<LineAnn>& lines) {
@@ -153,7 +155,14 @@ std::string labels_tsv_row(const std::string& image, const Sample& s) {
     std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(w));
     legibility = buf;
   }
-  return image + "\t" + escape_tsv_text(s.lines) + "\t" + style_name(s.style) + "\t" + legibility;
+  std::string format;
+  bool any_format = false;
+  for (std::size_t i = 0; i < s.lines.size(); ++i) {
+    format += (i ? "\n" : "") + s.lines[i].format;
+    any_format = any_format || !s.lines[i].format.empty();
+  }
+  return image + "\t" + escape_tsv_text(s.lines) + "\t" + style_name(s.style) + "\t" + legibility +
+         "\t" + (any_format ? tsv_escape(format) : std::string());
 }
 
 }  // namespace ocr2s::synth

@@ -92,6 +92,7 @@ struct BlockPlan {
 /// A drawn character on the plane.
 struct PlacedChar {
   std::string label;
+  std::string atom;  ///< its position's pattern atom (synth::Code)
   int word = 0;
   cv::Mat alpha;           ///< CV_32F ink
   cv::Point origin;        ///< alpha's top-left, plane px
@@ -103,6 +104,7 @@ struct PlacedChar {
 struct PlacedLine {
   std::string text;
   std::string font;  ///< LineAnn::font
+  std::string format;  ///< LineAnn::format
   std::vector<PlacedChar> chars;
 };
 
@@ -407,7 +409,9 @@ std::string describe_font(const BlockPlan& b) {
 }
 
 /// Lays out one line with the pen starting at x = 0 on baseline y = 0.
-PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& look, const std::string& text) {
+PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& look,
+                       const Code& code) {
+  const std::string& text = code.text;
   PlacedLine line;
   line.text = text;
   line.font = describe_font(b);
@@ -421,6 +425,7 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
   float prev_x1 = -1e30f;
   bool after_space = false;
   int word = 0;
+  std::size_t atom = 0;  // into code.atoms: one per non-space code point
   for (const auto& cp : utf8_split(text)) {
     if (cp == " ") {
       pen += b.pitch_mode ? pitch : b.space * b.h;
@@ -432,6 +437,8 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
     after_space = false;
     PlacedChar pc;
     pc.label = cp;
+    pc.atom = atom < code.atoms.size() ? code.atoms[atom] : literal_atom(cp);
+    ++atom;
     pc.word = word;
     float advance = pitch;
     if (b.dots) {
@@ -519,15 +526,18 @@ PlacedLine layout_line(Rng& rng, const BlockPlan& b, Style style, const Look& lo
     pen += advance;
     line.chars.push_back(std::move(pc));
   }
-  // Text actually drawn (characters without a glyph were skipped).
+  // Text actually drawn (characters without a glyph were skipped), and its format.
   std::string t;
+  std::vector<std::string> atoms;
   int w = 0;
   for (std::size_t i = 0; i < line.chars.size(); ++i) {
     if (i && line.chars[i].word != w) t += ' ';
     w = line.chars[i].word;
     t += line.chars[i].label;
+    atoms.push_back(line.chars[i].atom);
   }
   line.text = t;
+  line.format = format_pattern(atoms);
   return line;
 }
 
@@ -1005,14 +1015,17 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
     const float by_h = sa > 0.05 ? (budget_h - static_cast<float>(ca) * b.h * 2.f) / static_cast<float>(sa) : 1e9f;
     const int max_chars = std::max(1, std::min(24, static_cast<int>(std::min(by_w, by_h) / est_w)));
     for (int li = 0; li < lines_per_block[bi]; ++li) {
-      std::string text = make_code(rng, alpha, style, max_chars);
+      Code code = make_code(rng, alpha, style, max_chars);
       if (rng.chance(0.15)) {  // two fields on one line
-        const std::string more = make_code(rng, alpha, style, max_chars);
-        const int n1 = static_cast<int>(utf8_split(text).size());
-        const int n2 = static_cast<int>(utf8_split(more).size());
-        if (n1 + n2 + 1 <= max_chars) text += " " + more;
+        const Code more = make_code(rng, alpha, style, max_chars);
+        const int n1 = static_cast<int>(utf8_split(code.text).size());
+        const int n2 = static_cast<int>(utf8_split(more.text).size());
+        if (n1 + n2 + 1 <= max_chars) {
+          code.text += " " + more.text;
+          code.atoms.insert(code.atoms.end(), more.atoms.begin(), more.atoms.end());
+        }
       }
-      PlacedLine line = layout_line(rng, b, style, look, text);
+      PlacedLine line = layout_line(rng, b, style, look, code);
       if (line.chars.empty()) continue;
       placed[bi].push_back(std::move(line));
     }
@@ -1394,6 +1407,7 @@ DebugSample Generator::draw(std::uint64_t index, int attempt, bool want_ink) con
     LineAnn la;
     la.text = line.text;
     la.font = line.font;
+    la.format = line.format;
     for (const auto& c : line.chars) {
       CharAnn ca2;
       ca2.label = c.label;

@@ -51,6 +51,11 @@ struct LineAnn {
   /// grid and the printer's zero setting ("DejaVuSansMono dots 5x7 plain-zero").
   /// For analysis (accuracy per face); empty where a dataset does not record it.
   std::string font;
+  /// The line's format as a pattern (ocr2s/config.hpp, PATTERNS): what a station
+  /// printing this code would configure — prefixes and separators literal, the
+  /// rest the class each character was drawn from ("LOT\\d{6}", "\\d{2}\\u{3}\\d{4}").
+  /// Empty where a dataset does not record it.
+  std::string format;
 };
 
 struct Sample {
@@ -154,11 +159,13 @@ std::vector<Annotation> read_annotations(const std::string& jsonl_path);
 /// The annotation of a generated sample stored as `image`.
 Annotation make_annotation(const Sample& s, std::string image);
 
-/// labels.tsv: a header row `image<TAB>text<TAB>style<TAB>legibility`, then one
-/// row per image; the lines of one image are joined by the two characters `\n`;
-/// a backslash in the text is written `\\` and a tab `\t`, so the column stays
-/// one field. `legibility` is weakest_cnr(s) to one decimal (empty when
-/// unmeasured); readers find columns by name and may ignore it.
+/// labels.tsv: a header row `image<TAB>text<TAB>style<TAB>legibility<TAB>format`,
+/// then one row per image; the lines of one image are joined by the two
+/// characters `\n`; a backslash in the text is written `\\` and a tab `\t`, so
+/// the column stays one field. `legibility` is weakest_cnr(s) to one decimal
+/// (empty when unmeasured); `format` is each line's LineAnn::format, joined and
+/// escaped as the text is (empty when no line has one). Readers find columns by
+/// name and may ignore the last two.
 std::string labels_tsv_header();
 std::string labels_tsv_row(const std::string& image, const Sample& s);
 
